@@ -21,7 +21,7 @@ public record IoStatistics(Map<IoType, TypeStatistics> byType, long inFlight, lo
      * Counters of one I/O type. Latencies are measured from submission to completion, in nanoseconds.
      *
      * @param ops            completed I/Os (successful or not)
-     * @param bytes          bytes transferred by successful I/Os
+     * @param bytes          bytes covered by successful I/Os (transferred, or unmapped/zeroed for UNMAP, WRITE_ZEROES)
      * @param errors         completed I/Os with a status other than success
      * @param latencyNanos   sum of the latencies of all completed I/Os
      * @param histogram      latency histogram: buckets in increasing order, only non-empty ones

@@ -1,0 +1,16 @@
+package io.karst.bdev.core.management;
+
+/** The bdev layer over JMX: {@code io.karst:type=bdevs}. Same operations as the {@code bdev:*} commands. */
+public interface BdevsMBean {
+    String[] getBdevs();
+
+    /** Creatable types with their usage. */
+    String[] getTypes();
+
+    /** Creates a bdev: arguments are positional values or key=value, as for {@code bdev:create}. */
+    String create(String type, String name, String[] arguments);
+
+    void delete(String name);
+
+    void resize(String name, String size);
+}
