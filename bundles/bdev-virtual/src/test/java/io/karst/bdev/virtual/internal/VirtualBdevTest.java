@@ -11,6 +11,7 @@ import io.karst.bdev.IoChannel;
 import io.karst.bdev.IoStatus;
 import io.karst.bdev.IoType;
 import io.karst.bdev.OpenOptions;
+import io.karst.bdev.core.internal.BdevPerf;
 import io.karst.bdev.malloc.MallocBdev;
 import io.karst.bdev.testkit.BdevHarness;
 import io.karst.bdev.testkit.Patterns;
@@ -129,6 +130,26 @@ class VirtualBdevTest {
         d.close();
         eb.stop();
         assertThat(heldAtRemoval.get(5, TimeUnit.SECONDS)).isEqualTo(IoStatus.ABORTED);
+    }
+
+    @Test
+    void perfVerifyPassesOnHealthyStacksAndCatchesCorruption() throws Exception {
+        harness.register(base);
+        ErrorBdev eb = new ErrorBdev("EE_Base0", UUID.randomUUID(), "Base0", harness.registry(), registrar());
+        eb.start();
+        BdevPerf.Result clean = BdevPerf.run(harness.registry(), new BdevPerf.Options("EE_Base0",
+                BdevPerf.Workload.VERIFY, 4096, 8, 2, 0.3, 0));
+        assertThat(clean.ios()).isGreaterThan(100);
+        assertThat(clean.errors()).isZero();
+        assertThat(clean.miscompares()).isZero();
+
+        eb.inject(IoType.READ, ErrorBdev.Injection.CORRUPT, 5);
+        eb.inject(IoType.WRITE, ErrorBdev.Injection.FAILURE, 3);
+        BdevPerf.Result bad = BdevPerf.run(harness.registry(), new BdevPerf.Options("EE_Base0",
+                BdevPerf.Workload.VERIFY, 4096, 8, 1, 0.3, 0));
+        assertThat(bad.miscompares()).isGreaterThanOrEqualTo(1);
+        assertThat(bad.errors()).isEqualTo(3);
+        eb.stop();
     }
 
     @Test
