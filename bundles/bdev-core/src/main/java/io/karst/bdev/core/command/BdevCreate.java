@@ -2,7 +2,6 @@ package io.karst.bdev.core.command;
 
 import io.karst.bdev.Bdev;
 import io.karst.bdev.BdevAdmin;
-import io.karst.bdev.BdevException;
 import io.karst.bdev.spi.Sizes;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
@@ -46,13 +45,9 @@ public class BdevCreate implements Action {
             }
             return null;
         }
-        try {
-            Bdev b = admin.create(type, name, parameters == null ? List.of() : parameters);
-            System.out.println("Created " + b.module() + " bdev " + b.name() + ": " + b.blockCount() + " blocks of "
-                    + b.blockSize() + " bytes (" + Sizes.format(b.sizeBytes()) + "), uuid " + b.uuid());
-        } catch (BdevException e) {
-            System.err.println("Error: " + e.getMessage());
-        }
+        Bdev b = admin.create(type, name, parameters == null ? List.of() : parameters);
+        System.out.println("Created " + b.module() + " bdev " + b.name() + ": " + b.blockCount() + " blocks of "
+                + b.blockSize() + " bytes (" + Sizes.format(b.sizeBytes()) + "), uuid " + b.uuid());
         return null;
     }
 }

@@ -1,7 +1,6 @@
 package io.karst.bdev.core.command;
 
 import io.karst.bdev.BdevAdmin;
-import io.karst.bdev.BdevException;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -21,12 +20,8 @@ public class BdevDelete implements Action {
 
     @Override
     public Object execute() {
-        try {
-            admin.delete(name);
-            System.out.println("Deleted " + name);
-        } catch (BdevException e) {
-            System.err.println("Error: " + e.getMessage());
-        }
+        admin.delete(name);
+        System.out.println("Deleted " + name);
         return null;
     }
 }

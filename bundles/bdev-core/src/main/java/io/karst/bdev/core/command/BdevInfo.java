@@ -32,8 +32,8 @@ public class BdevInfo implements Action {
     public Object execute() {
         Bdev b = registry.find(name).orElse(null);
         if (b == null) {
-            System.err.println("Error: no bdev named " + name);
-            return null;
+            throw new io.karst.bdev.BdevException(io.karst.bdev.BdevException.Reason.NOT_FOUND, "no bdev named "
+                    + name);
         }
         PrintStream out = System.out;
         out.println("Name:                " + b.name());

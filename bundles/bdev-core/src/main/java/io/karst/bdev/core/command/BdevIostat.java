@@ -80,8 +80,8 @@ public class BdevIostat implements Action {
         }
         Bdev b = registry.find(name).orElse(null);
         if (b == null) {
-            System.err.println("Error: no bdev named " + name);
-            return null;
+            throw new io.karst.bdev.BdevException(io.karst.bdev.BdevException.Reason.NOT_FOUND, "no bdev named "
+                    + name);
         }
         return List.of(b);
     }

@@ -49,23 +49,24 @@ public class BdevPerfCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
+        BdevPerf.Workload w;
         try {
-            BdevPerf.Workload w = BdevPerf.Workload.valueOf(workload.toUpperCase(Locale.ROOT));
-            long size = Sizes.parse(ioSize);
-            if (size > 16 << 20) {
-                throw new BdevException(BdevException.Reason.INVALID, "I/O size at most 16M");
-            }
-            BdevPerf.Result r = BdevPerf.run(registry, new BdevPerf.Options(name, w, (int) size, queueDepth, threads,
-                    seconds, readPercent));
-            System.out.println(name + " " + workload + " qd=" + queueDepth + " io=" + ioSize + " threads=" + threads
-                    + ": " + r);
-            if (r.errors() > 0 || r.miscompares() > 0) {
-                System.err.println("Error: " + r.errors() + " failed I/Os, " + r.miscompares() + " miscompares");
-            }
+            w = BdevPerf.Workload.valueOf(workload.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            System.err.println("Error: unknown workload or size: " + e.getMessage());
-        } catch (BdevException e) {
-            System.err.println("Error: " + e.getMessage());
+            throw new BdevException(BdevException.Reason.INVALID, "unknown workload '" + workload
+                    + "' (read, write, randread, randwrite, randrw, verify)");
+        }
+        long size = Sizes.parse(ioSize);
+        if (size > 16 << 20) {
+            throw new BdevException(BdevException.Reason.INVALID, "I/O size at most 16M");
+        }
+        BdevPerf.Result r = BdevPerf.run(registry, new BdevPerf.Options(name, w, (int) size, queueDepth, threads,
+                seconds, readPercent));
+        System.out.println(name + " " + workload + " qd=" + queueDepth + " io=" + ioSize + " threads=" + threads
+                + ": " + r);
+        if (r.errors() > 0 || r.miscompares() > 0) {
+            throw new BdevException(BdevException.Reason.FAILED, r.errors() + " failed I/Os, " + r.miscompares()
+                    + " miscompares");
         }
         return null;
     }

@@ -2,7 +2,6 @@ package io.karst.bdev.core.command;
 
 import io.karst.bdev.Bdev;
 import io.karst.bdev.BdevAdmin;
-import io.karst.bdev.BdevException;
 import io.karst.bdev.spi.Sizes;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -27,13 +26,9 @@ public class BdevResize implements Action {
 
     @Override
     public Object execute() {
-        try {
-            Bdev b = admin.resize(name, Sizes.parse(size));
-            System.out.println("Resized " + name + " to " + Sizes.format(b.sizeBytes()) + " (" + b.blockCount()
-                    + " blocks)");
-        } catch (BdevException | IllegalArgumentException e) {
-            System.err.println("Error: " + e.getMessage());
-        }
+        Bdev b = admin.resize(name, Sizes.parse(size));
+        System.out.println("Resized " + name + " to " + Sizes.format(b.sizeBytes()) + " (" + b.blockCount()
+                + " blocks)");
         return null;
     }
 }

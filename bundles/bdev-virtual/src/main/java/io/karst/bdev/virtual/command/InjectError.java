@@ -1,6 +1,6 @@
 package io.karst.bdev.virtual.command;
 
-import io.karst.bdev.BdevException;
+import java.util.List;
 import io.karst.bdev.virtual.internal.ErrorInjector;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -38,12 +38,9 @@ public class InjectError implements Action {
 
     @Override
     public Object execute() {
-        try {
-            injector.inject(name, ioType, errorType, count);
-            System.out.println(name + ": " + String.join(", ", injector.injections(name)));
-        } catch (BdevException e) {
-            System.err.println("Error: " + e.getMessage());
-        }
+        injector.inject(name, ioType, errorType, count);
+        List<String> active = injector.injections(name);
+        System.out.println(name + ": " + (active.isEmpty() ? "no injections" : String.join(", ", active)));
         return null;
     }
 }
