@@ -201,7 +201,7 @@ final class Channel implements IoChannel {
         bdev.stats.record(io.requestedType, status, status == IoStatus.SUCCESS ? io.numBlocks * blockSize : 0,
                 System.nanoTime() - io.startNanos);
         IoCallback cb = io.callback;
-        boolean defer = depth > 0 && owner == Thread.currentThread();
+        boolean defer = owner == Thread.currentThread() && depth > 0;
         if (defer) {
             io.deferredStatus = status;
             io.nextDeferred = null;
