@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.Enumeration;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +24,7 @@ import java.util.function.Predicate;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.apache.karaf.config.core.ConfigRepository;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
@@ -37,6 +37,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * Creates, deletes and resizes bdevs by managing factory configurations in Configuration Admin, the single source
  * of truth; the modules' configuration-driven components do the rest, and this service waits for the outcome.
+ *
+ * <p>Configurations are written through Karaf's configuration repository, so each bdev also has its file
+ * {@code etc/<factoryPid>-<name>.cfg}; Felix FileInstall keeps that file in step with later changes and removes it
+ * when the configuration is deleted.
  */
 @Component(service = BdevAdmin.class, configurationPid = BdevAdminImpl.PID)
 public final class BdevAdminImpl implements BdevAdmin {
@@ -52,13 +56,16 @@ public final class BdevAdminImpl implements BdevAdmin {
 
     private final BdevRegistry registry;
     private final ConfigurationAdmin configAdmin;
+    private final ConfigRepository configRepository;
     private final Map<String, BdevType> types = new ConcurrentHashMap<>();
     private volatile Duration timeout = Duration.ofSeconds(30);
 
     @Activate
-    public BdevAdminImpl(@Reference BdevRegistry registry, @Reference ConfigurationAdmin configAdmin) {
+    public BdevAdminImpl(@Reference BdevRegistry registry, @Reference ConfigurationAdmin configAdmin,
+                         @Reference ConfigRepository configRepository) {
         this.registry = registry;
         this.configAdmin = configAdmin;
+        this.configRepository = configRepository;
     }
 
     @Activate
@@ -146,7 +153,7 @@ public final class BdevAdminImpl implements BdevAdmin {
         Configuration config;
         try {
             config = configAdmin.getFactoryConfiguration(t.factoryPid(), name, "?");
-            config.update(dictionary(props));
+            configRepository.update(config.getPid(), strings(props));
         } catch (IOException | RuntimeException e) {
             registry.removeListener(waiter);
             throw new BdevException(BdevException.Reason.FAILED, "cannot store the configuration of " + name + ": "
@@ -173,12 +180,15 @@ public final class BdevAdminImpl implements BdevAdmin {
         registry.addListener(waiter);
         try {
             boolean registered = registry.find(name).isPresent();
-            config.delete();
+            configRepository.delete(config.getPid());
             if (registered && !waiter.await(timeout)) {
                 throw new BdevException(BdevException.Reason.TIMEOUT, "bdev " + name + " was deleted from the"
                         + " configuration but is still registered after " + timeout.toSeconds() + " s");
             }
-        } catch (IOException e) {
+        } catch (Exception e) {
+            if (e instanceof BdevException be) {
+                throw be;
+            }
             throw new BdevException(BdevException.Reason.FAILED, "cannot delete the configuration of " + name + ": "
                     + e.getMessage(), e);
         } finally {
@@ -202,10 +212,17 @@ public final class BdevAdminImpl implements BdevAdmin {
                     + " block size (" + bdev.blockSize() + ")");
         }
         long blocks = newSizeBytes / bdev.blockSize();
-        Dictionary<String, Object> props = config.getProperties();
+        Map<String, Object> props = new LinkedHashMap<>();
+        Dictionary<String, Object> current = config.getProperties();
+        for (Enumeration<String> keys = current.keys(); keys.hasMoreElements(); ) {
+            String k = keys.nextElement();
+            if (!k.equals("service.pid") && !k.equals("service.factoryPid") && !k.equals("service.bundleLocation")) {
+                props.put(k, current.get(k));
+            }
+        }
         props.put(BdevType.SIZE, Long.toString(newSizeBytes));
         try {
-            config.update(props);
+            configRepository.update(config.getPid(), props);
         } catch (IOException e) {
             throw new BdevException(BdevException.Reason.FAILED, "cannot store the new size of " + name + ": "
                     + e.getMessage(), e);
@@ -299,8 +316,9 @@ public final class BdevAdminImpl implements BdevAdmin {
         return sb.toString();
     }
 
-    private static Dictionary<String, Object> dictionary(Map<String, Object> props) {
-        Hashtable<String, Object> d = new Hashtable<>();
+    /** Plain strings keep the files in etc/ readable ({@code size = 268435456}, not typed values). */
+    private static Map<String, Object> strings(Map<String, Object> props) {
+        Map<String, Object> d = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : props.entrySet()) {
             if (e.getValue() != null) {
                 d.put(e.getKey(), e.getValue() instanceof String ? e.getValue() : String.valueOf(e.getValue()));
@@ -309,10 +327,10 @@ public final class BdevAdminImpl implements BdevAdmin {
         return d;
     }
 
-    private static void deleteQuietly(Configuration config) {
+    private void deleteQuietly(Configuration config) {
         try {
-            config.delete();
-        } catch (IOException | RuntimeException e) {
+            configRepository.delete(config.getPid());
+        } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "could not remove the configuration of a failed bdev", e);
         }
     }
