@@ -36,7 +36,8 @@ import java.util.Set;
  * </ul>
  *
  * <p>Usage: {@code java -cp karst-tools.jar io.karst.distribution.AdminCredential init <etc-dir>}.
- * Running it again is a no-op while {@code karst-admin.properties} exists. Prints the path of the
+ * While {@code karst-admin.properties} exists, running it again only puts the admin entries back
+ * into users.properties and keys.properties if they are missing. Prints the path of the
  * credential file on standard output.
  */
 public final class AdminCredential {
@@ -89,6 +90,7 @@ public final class AdminCredential {
             throw new IOException("not a directory: " + etc);
         }
         if (Files.exists(credentialFile())) {
+            reregister();
             return false;
         }
         String password = newPassword();
@@ -112,6 +114,40 @@ public final class AdminCredential {
                 "key = " + KEY_FILE,
                 ""), OWNER_ONLY);
         return true;
+    }
+
+    /**
+     * Puts an existing credential back into users.properties and keys.properties where their
+     * admin entry is missing (e.g. after those files were replaced by a new build or by hand).
+     */
+    void reregister() throws IOException {
+        java.util.Properties credential = new java.util.Properties();
+        try (var in = Files.newInputStream(credentialFile())) {
+            credential.load(in);
+        }
+        String password = credential.getProperty("password", "");
+        if (!password.isEmpty() && !hasUser(etc.resolve("users.properties"))) {
+            registerUser(etc.resolve("users.properties"), password);
+        }
+        Path publicKey = etc.resolve(PUBLIC_KEY_FILE);
+        if (Files.exists(publicKey) && !hasUser(etc.resolve("keys.properties"))) {
+            String[] parts = Files.readString(publicKey, StandardCharsets.US_ASCII).trim().split("\\s+");
+            if (parts.length >= 2) {
+                registerUser(etc.resolve("keys.properties"), parts[1]);
+            }
+        }
+    }
+
+    static boolean hasUser(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+            if (USER.equals(propertyKey(line))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     String newPassword() {

@@ -1,0 +1,141 @@
+package io.karst.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The distribution as a user runs it: unpacked from the tar.gz, driven by bin/karst as separate
+ * processes, on non-default ports. The methods run in order and share one instance: first start,
+ * shell commands, a restart that must find what was created before, a second instance beside
+ * the first, stop.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DistributionEndToEndTest {
+
+    private static Path home;
+    private static KarstInstance karst;
+
+    @BeforeAll
+    static void unpackAndStart() throws Exception {
+        Path work = Path.of(System.getProperty("project.build.directory", "target"), "e2e");
+        home = KarstInstance.unpack(work.resolve("dist"));
+        karst = KarstInstance.create(home, work.resolve("instance-a"), "karst-e2e-a");
+        long t0 = System.nanoTime();
+        KarstInstance.Result started = karst.start();
+        System.out.printf("first start (fresh instance) until the admin login works: %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        assertTrue(started.output().contains(karst.etc().resolve("karst-admin.properties").toString()),
+                "start names the credential file:\n" + started.output());
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        if (karst != null) {
+            karst.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void adminCredentialIsPrivateAndNoDefaultPasswordExists() throws Exception {
+        for (String file : new String[] {"karst-admin.properties", "karst-admin.key", "users.properties",
+                "keys.properties"}) {
+            assertEquals("rw-------", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(karst.etc().resolve(file))), file);
+        }
+        String users = Files.readString(karst.etc().resolve("users.properties"));
+        assertFalse(users.contains("karaf ="), users);
+        assertTrue(users.contains("admin = {CRYPT}"), "password stored as a hash after the first login:\n" + users);
+        String password = karst.adminPassword();
+        assertTrue(password.length() >= 20, "password length");
+        assertFalse(users.contains(password), "clear-text password is gone from users.properties");
+    }
+
+    @Test
+    @Order(2)
+    void shellRunsCommandsAsAdmin() throws Exception {
+        String bundles = karst.awaitShell("bundle:list", out -> out.contains("Karst :: bdev core"), Duration.ofSeconds(60));
+        assertTrue(bundles.lines().filter(l -> l.contains("Karst ::")).allMatch(l -> l.contains("Active")), bundles);
+        assertEquals(karst.name(), karst.shell("system:name").trim());
+        String bdevs = karst.awaitShell("bdev:list", out -> out.contains("Malloc0"), Duration.ofSeconds(30));
+        assertTrue(bdevs.contains("708939a0-91df-4d5a-9ad7-26ab9d323198"), bdevs);
+
+        KarstInstance.Result failing = karst.karst(KarstInstance.COMMAND_TIMEOUT, "shell", "bdev:delete NoSuchBdev");
+        assertNotEquals(0, failing.exitCode(), "a failing command fails bin/karst shell:\n" + failing.output());
+    }
+
+    @Test
+    @Order(3)
+    void jmxAcceptsTheAdminPasswordOnTheInstancePorts() throws Exception {
+        Map<String, Object> env = Map.of(JMXConnector.CREDENTIALS, new String[] {"admin", karst.adminPassword()});
+        try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(karst.jmxUrl()), env)) {
+            MBeanServerConnection mbeans = connector.getMBeanServerConnection();
+            assertEquals(karst.name(), mbeans.getAttribute(
+                    new ObjectName("org.apache.karaf:type=system,name=" + karst.name()), "Name"));
+        }
+    }
+
+    @Test
+    @Order(4)
+    void bdevsCreatedByCommandsSurviveARestart() throws Exception {
+        karst.shell("bdev:create malloc E2e0 16M 512");
+        assertTrue(karst.shell("bdev:list").contains("E2e0"));
+
+        karst.stop();
+        assertEquals(3, karst.status().exitCode(), "status after stop");
+        assertTrue(karst.process().isEmpty(), "no Karaf JVM left after stop");
+
+        long t0 = System.nanoTime();
+        karst.start();
+        System.out.printf("restart (existing instance) until the admin login works: %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        assertEquals(0, karst.status().exitCode(), "status after start");
+        String bdevs = karst.awaitShell("bdev:list", out -> out.contains("E2e0") && out.contains("Malloc0"),
+                Duration.ofSeconds(30));
+        assertTrue(bdevs.contains("16 MiB"), bdevs);
+    }
+
+    @Test
+    @Order(5)
+    void aSecondInstanceRunsBesideTheFirstFromTheSameDistribution() throws Exception {
+        Path work = karst.base().getParent();
+        try (KarstInstance second = KarstInstance.create(home, work.resolve("instance-b"), "karst-e2e-b")) {
+            second.start();
+            assertEquals("karst-e2e-b", second.shell("system:name").trim());
+            assertEquals(karst.name(), karst.shell("system:name").trim());
+            assertNotEquals(karst.adminPassword(), second.adminPassword(), "each instance has its own credential");
+            second.stop();
+            assertTrue(second.process().isEmpty());
+        }
+        assertEquals(0, karst.status().exitCode(), "the first instance still runs");
+    }
+
+    @Test
+    @Order(6)
+    void stopEndsTheProcess() throws Exception {
+        karst.stop();
+        assertTrue(karst.process().isEmpty());
+        assertEquals(3, karst.status().exitCode());
+    }
+}
