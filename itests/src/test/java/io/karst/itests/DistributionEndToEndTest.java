@@ -101,6 +101,8 @@ class DistributionEndToEndTest {
     void bdevsCreatedByCommandsSurviveARestart() throws Exception {
         karst.shell("bdev:create malloc E2e0 16M 512");
         assertTrue(karst.shell("bdev:list").contains("E2e0"));
+        assertTrue(Files.isRegularFile(karst.etc().resolve("io.karst.bdev.malloc-E2e0.cfg")),
+                "a created bdev has its configuration file in etc/");
 
         karst.stop();
         assertEquals(3, karst.status().exitCode(), "status after stop");
