@@ -23,9 +23,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#define KF_VERSION 1
+#define KF_VERSION 2
 
 struct kf_ring {
     int fd;
@@ -46,7 +47,7 @@ int kf_version(void) {
  * opcode or layout: out[0..] = sizeof sqe, sizeof cqe, offsets of sqe opcode, flags, fd, off, addr, len,
  * rw_flags, user_data, offsets of cqe user_data, res, flags, opcodes READV, WRITEV, READ, WRITE, NOP,
  * IORING_ENTER_GETEVENTS, IORING_CQ_EVENTFD_DISABLED, RWF_DSYNC, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
- * FALLOC_FL_ZERO_RANGE.
+ * FALLOC_FL_ZERO_RANGE, IORING_SETUP_R_DISABLED, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_DEFER_TASKRUN.
  */
 int kf_abi(int64_t *out, int n) {
     int64_t v[] = {
@@ -60,6 +61,7 @@ int kf_abi(int64_t *out, int n) {
         IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_NOP,
         IORING_ENTER_GETEVENTS, IORING_CQ_EVENTFD_DISABLED, RWF_DSYNC,
         FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE,
+        IORING_SETUP_R_DISABLED, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_DEFER_TASKRUN,
     };
     int count = (int) (sizeof(v) / sizeof(v[0]));
     if (n < count) {
@@ -180,6 +182,15 @@ int kf_enter(int ring_fd, uint32_t to_submit, uint32_t min_complete, uint32_t fl
     return rc < 0 ? -errno : rc;
 }
 
+/*
+ * Enables a ring set up with IORING_SETUP_R_DISABLED. With IORING_SETUP_SINGLE_ISSUER the calling thread becomes
+ * the only one allowed to submit (and, with IORING_SETUP_DEFER_TASKRUN, to reap).
+ */
+int kf_ring_enable(int ring_fd) {
+    int rc = (int) syscall(__NR_io_uring_register, ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+    return rc < 0 ? -errno : rc;
+}
+
 int kf_ring_register_eventfd(int ring_fd, int event_fd) {
     int rc = (int) syscall(__NR_io_uring_register, ring_fd, IORING_REGISTER_EVENTFD, &event_fd, 1);
     return rc < 0 ? -errno : rc;
@@ -296,6 +307,21 @@ int kf_fdatasync(int fd) {
         rc = fdatasync(fd);
     } while (rc < 0 && errno == EINTR);
     return rc < 0 ? -errno : 0;
+}
+
+/*
+ * Whether buffered reads of the file can complete without blocking (the file system supports RWF_NOWAIT, so
+ * io_uring completes page-cache hits inside io_uring_enter): 1 yes, 0 no, -errno when the probe itself failed.
+ * Reads at most one byte at offset 0 (only asks for a cached page; never waits for the disk).
+ */
+int kf_probe_nowait(int fd) {
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    ssize_t n = preadv2(fd, &iov, 1, 0, RWF_NOWAIT);
+    if (n >= 0 || errno == EAGAIN) {
+        return 1;
+    }
+    return errno == EOPNOTSUPP ? 0 : -errno;
 }
 
 /* Positional write used for zero-filling where fallocate cannot zero; loops over short writes. */

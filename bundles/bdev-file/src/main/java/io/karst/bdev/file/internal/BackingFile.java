@@ -41,10 +41,13 @@ final class BackingFile implements Closeable {
     final int memoryAlignment;
     /** Alignment O_DIRECT needs of offsets and lengths (1 without O_DIRECT). */
     final int offsetAlignment;
+    /** Whether buffered reads can complete without blocking (RWF_NOWAIT works): page-cache hits complete inline. */
+    final boolean nowaitReads;
     private final FileShim shim;
 
     private BackingFile(Path path, Kind kind, boolean readOnly, boolean direct, RandomAccessFile raf, int fd,
-                        int logicalBlockSize, int memoryAlignment, int offsetAlignment, FileShim shim) {
+                        int logicalBlockSize, int memoryAlignment, int offsetAlignment, boolean nowaitReads,
+                        FileShim shim) {
         this.path = path;
         this.kind = kind;
         this.readOnly = readOnly;
@@ -55,6 +58,7 @@ final class BackingFile implements Closeable {
         this.logicalBlockSize = logicalBlockSize;
         this.memoryAlignment = memoryAlignment;
         this.offsetAlignment = offsetAlignment;
+        this.nowaitReads = nowaitReads;
         this.shim = shim;
     }
 
@@ -104,6 +108,7 @@ final class BackingFile implements Closeable {
             int lbs = 0;
             int memAlign = 1;
             int offAlign = 1;
+            boolean nowait = false;
             if (shim != null) {
                 fd = shim.lib.kf_open(path.toString(), (cfg.readOnly() ? 0 : 1) | (cfg.direct() ? 2 : 0));
                 if (fd < 0) {
@@ -130,6 +135,8 @@ final class BackingFile implements Closeable {
                 if (cfg.direct()) {
                     memAlign = st[5] > 0 ? (int) st[5] : Math.max(lbs, 512);
                     offAlign = st[6] > 0 ? (int) st[6] : Math.max(lbs, 512);
+                } else {
+                    nowait = shim.lib.kf_probe_nowait(fd) == 1;
                 }
             } else {
                 if (!Files.isRegularFile(path)) {
@@ -153,7 +160,7 @@ final class BackingFile implements Closeable {
                 throw new IOException("size cannot be set for block device " + path + " (it has its own size)");
             }
             BackingFile file = new BackingFile(path, kind, cfg.readOnly(), cfg.direct(), raf, fd, lbs,
-                    Math.max(memAlign, 1), Math.max(offAlign, 1), shim);
+                    Math.max(memAlign, 1), Math.max(offAlign, 1), nowait, shim);
             if (kind == Kind.REGULAR && cfg.size() != -1 && create && raf.length() < cfg.size()) {
                 raf.setLength(cfg.size());
             }

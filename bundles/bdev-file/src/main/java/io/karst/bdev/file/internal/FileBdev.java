@@ -46,6 +46,7 @@ public final class FileBdev implements BlockDevice {
     private final BackingFile file;
     private final FileBdevConfig.Engine engine;
     private final int ringEntries;
+    private final UringChannel.Mode ringMode;
     private final boolean punchHole;
     private final AtomicInteger channelNumber = new AtomicInteger();
     private final Set<UringChannel> rings = ConcurrentHashMap.newKeySet();
@@ -63,12 +64,16 @@ public final class FileBdev implements BlockDevice {
     private String fallbackReason;
 
     private FileBdev(FileBdevConfig config, FileShim shim, BackingFile file, FileBdevConfig.Engine engine,
-                     int ringEntries, long blockCount) {
+                     int ringEntries, UringChannel.Mode ringMode, long blockCount) {
         this.config = config;
         this.shim = shim;
         this.file = file;
         this.engine = engine;
         this.ringEntries = ringEntries;
+        // completions can only arrive inline when buffered reads can be tried without blocking; otherwise (tmpfs,
+        // O_DIRECT) every completion is asynchronous and the ring thread owning the ring batches them best
+        this.ringMode = ringMode != null ? ringMode
+                : file.nowaitReads ? UringChannel.Mode.INLINE : UringChannel.Mode.OWNED;
         this.punchHole = !config.readOnly() && probePunchHole(file);
         this.zeroWay = file.fd >= 0 ? ZERO_BY_ZERO_RANGE : ZERO_BY_WRITING;
         this.properties = buildProperties(blockCount);
@@ -83,16 +88,19 @@ public final class FileBdev implements BlockDevice {
      * @throws IOException with a message for the operator when the file cannot be used
      */
     public static FileBdev open(FileBdevConfig config, FileShim shim) throws IOException {
-        return open(config, shim, DEFAULT_RING_ENTRIES);
+        return open(config, shim, DEFAULT_RING_ENTRIES, null);
     }
 
-    static FileBdev open(FileBdevConfig config, FileShim shim, int ringEntries) throws IOException {
+    /** As {@link #open(FileBdevConfig, FileShim)}, with the ring size and (null: chosen per file) ring mode. */
+    static FileBdev open(FileBdevConfig config, FileShim shim, int ringEntries, UringChannel.Mode ringMode)
+            throws IOException {
         FileBdevConfig.Engine engine = resolveEngine(config, shim);
         BackingFile file = BackingFile.open(config, shim, true);
         try {
             // a block device has its own size (a size stored by a resize only asked to read it again)
             long size = file.kind == BackingFile.Kind.REGULAR && config.size() != -1 ? config.size() : file.size();
-            FileBdev bdev = new FileBdev(config, shim, file, engine, ringEntries, size / config.blockSize());
+            FileBdev bdev = new FileBdev(config, shim, file, engine, ringEntries, ringMode,
+                    size / config.blockSize());
             if (engine == FileBdevConfig.Engine.THREADS) {
                 bdev.threads = ThreadsEngine.open(bdev, file, config);
             }
@@ -193,7 +201,7 @@ public final class FileBdev implements BlockDevice {
         if (engine == FileBdevConfig.Engine.URING) {
             try {
                 UringChannel ring = UringChannel.open(this, shim, file.fd, file.direct ? file.memoryAlignment : 8,
-                        ringEntries, "karst-file-" + name() + "-ring" + channelNumber.incrementAndGet());
+                        ringEntries, ringMode, "karst-file-" + name() + "-ring" + channelNumber.incrementAndGet());
                 rings.add(ring);
                 if (closed) {
                     ring.close();
@@ -240,6 +248,9 @@ public final class FileBdev implements BlockDevice {
         m.put("filename", file.path.toString());
         m.put("kind", file.kind.label);
         m.put("engine", engine.configName() + (config.engine() == FileBdevConfig.Engine.AUTO ? " (auto)" : ""));
+        if (engine == FileBdevConfig.Engine.URING) {
+            m.put("ring_mode", ringMode.name().toLowerCase(java.util.Locale.ROOT));
+        }
         m.put("direct", Boolean.toString(config.direct()));
         m.put("readonly", Boolean.toString(config.readOnly()));
         if (!config.readOnly()) {

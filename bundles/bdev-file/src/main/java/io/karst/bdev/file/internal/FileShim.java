@@ -19,7 +19,7 @@ import jnr.ffi.LibraryLoader;
 public final class FileShim {
     /** Library base name: the file is {@code libkarstfile.so}. */
     static final String LIBRARY = "karstfile";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     final NativeFile lib;
     private final MemoryIO memory;
@@ -49,6 +49,9 @@ public final class FileShim {
     final int fallocKeepSize;
     final int fallocPunchHole;
     final int fallocZeroRange;
+    final int setupRDisabled;
+    final int setupSingleIssuer;
+    final int setupDeferTaskrun;
 
     private final String uringUnavailable;
 
@@ -61,7 +64,7 @@ public final class FileShim {
         }
         long[] a = new long[32];
         int n = lib.kf_abi(a, a.length);
-        if (n < 24) {
+        if (n < 27) {
             throw new IllegalStateException("native shim reports " + n + " ABI facts");
         }
         sqeSize = (int) a[0];
@@ -88,6 +91,9 @@ public final class FileShim {
         fallocKeepSize = (int) a[21];
         fallocPunchHole = (int) a[22];
         fallocZeroRange = (int) a[23];
+        setupRDisabled = (int) a[24];
+        setupSingleIssuer = (int) a[25];
+        setupDeferTaskrun = (int) a[26];
         uringUnavailable = probeUring();
     }
 

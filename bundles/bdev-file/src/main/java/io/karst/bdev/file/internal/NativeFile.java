@@ -25,7 +25,13 @@ public interface NativeFile {
     int kf_enter(int ringFd, int toSubmit, int minComplete, int flags);
 
     @IgnoreError
+    int kf_ring_enable(int ringFd);
+
+    @IgnoreError
     int kf_ring_register_eventfd(int ringFd, int eventFd);
+
+    @IgnoreError
+    int kf_probe_nowait(int fd);
 
     @IgnoreError
     int kf_eventfd();

@@ -13,21 +13,29 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One io_uring ring per channel (per submitting thread): reads and writes go straight from the submitting thread
- * into the ring, and completions are reaped inline by whichever thread holds the ring.
+ * One io_uring ring per channel (per submitting thread), in one of two modes chosen by the device.
  *
- * <p><b>Who reaps.</b> The ring is owned by whoever holds {@link #lock}: the submitting thread while it is inside
- * {@link #submit}, or the ring's completion thread. The holder disables the ring's eventfd
- * (IORING_CQ_EVENTFD_DISABLED), submits, reaps and runs callbacks; before letting go it re-enables the eventfd
- * and looks at the completion queue once more, so every completion is either reaped by a holder or signals the
- * eventfd. Completions the kernel posts while the submitting thread is in io_uring_enter (page-cache hits on file
- * systems with non-blocking buffered I/O) are thus handled on that thread with no hand-off; completions that
- * arrive later (io-wq workers, interrupts) wake the completion thread, which sleeps in poll(2) on the eventfd
- * otherwise. A completion thread with I/O outstanding wakes at least every {@value #SAFETY_WAIT_MS} ms, which
- * covers a signal lost to the unordered flag check in the kernel; an idle one sleeps without timeout.
+ * <p><b>Inline mode</b> (files whose buffered reads can complete without blocking, e.g. page-cache hits on ext4 or
+ * XFS): the ring is driven by whoever holds {@link #lock}, normally the submitting thread inside {@link #submit},
+ * otherwise the ring's completion thread. The holder disables the ring's eventfd (IORING_CQ_EVENTFD_DISABLED),
+ * submits, reaps and runs callbacks; before letting go it re-enables the eventfd and looks at the completion queue
+ * once more, so every completion is either reaped by a holder or signals the eventfd. Completions the kernel posts
+ * while the submitting thread is in io_uring_enter are thus handled on that thread with no hand-off; completions
+ * that arrive later (io-wq workers, interrupts) wake the completion thread, which otherwise sleeps on the eventfd.
+ * While I/O is outstanding it also wakes every {@value #SAFETY_WAIT_MS} ms, which covers a signal lost to the
+ * unordered flag check in the kernel; an idle one sleeps without timeout.
+ *
+ * <p><b>Owned mode</b> (every completion is asynchronous anyway: files without non-blocking buffered I/O such as
+ * tmpfs, and O_DIRECT): the ring is set up with IORING_SETUP_SINGLE_ISSUER and IORING_SETUP_DEFER_TASKRUN and
+ * enabled by the ring thread, which alone enters the kernel. Completions then reach the ring as batched task work
+ * that the ring thread runs in one io_uring_enter together with its next submissions, instead of each being posted
+ * by an io-wq worker under the completion lock; the kernel signals the eventfd when such work appears. A request
+ * submitted by the ring thread itself (from a completion callback, the common case under load) costs no system
+ * call of its own; one from another thread is queued in the ring and wakes the ring thread only when it sleeps.
  *
  * <p><b>Callbacks</b> run with the ring held. A request submitted from a callback on this channel is only queued
  * into the ring; the loop that runs the callbacks submits it. A submitting thread gives the ring to the
@@ -36,8 +44,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Memory.</b> Requests never allocate in steady state: each slot has its own native iovec array and, for heap
  * buffers, its own aligned direct bounce buffer, grown on demand and then kept. Native ring memory is released by
- * the completion thread only when nothing is in flight any more; when I/O does not drain within the close timeout
- * the ring is deliberately leaked (never unmapped under the kernel's feet).
+ * the ring thread only when nothing is in flight any more; when I/O does not drain within the close timeout the
+ * ring is deliberately leaked (never unmapped under the kernel's feet).
  */
 final class UringChannel implements DeviceChannel {
     private static final System.Logger LOG = System.getLogger(UringChannel.class.getName());
@@ -48,8 +56,13 @@ final class UringChannel implements DeviceChannel {
     private static final int SAFETY_WAIT_MS = 100;
     private static final int MAX_IOVECS = 1024;
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int OWNED_SAFETY_WAIT_MS = 1000;
+
+    /** Who drives the ring (see the class comment). */
+    enum Mode { INLINE, OWNED }
 
     private final FileBdev device;
+    private final Mode mode;
     private final NativeFile lib;
     private final FileShim shim;
     private final int fileFd;
@@ -89,6 +102,7 @@ final class UringChannel implements DeviceChannel {
     private final int getEvents;
 
     private final ReentrantLock lock = new ReentrantLock();
+    private final Condition enabledCondition = lock.newCondition();
     private final Slot[] slots;
     private final int[] freeSlots;
     private final int[] sqeSlot;
@@ -109,10 +123,20 @@ final class UringChannel implements DeviceChannel {
     private long stopDeadline;
     private boolean completerIndefinite;
     private boolean callbackFailureLogged;
+    /** Owned mode: the ring thread sleeps (or is about to) and needs the eventfd to see new submissions. */
+    private boolean ringThreadIdle;
+    private boolean wakePosted;
+    // counters for diagnostics (guarded by lock)
+    private long enterCalls;
+    private long sleeps;
+    private long reapedTotal;
+    /** Owned mode: result of enabling the ring on the ring thread (1 pending). */
+    private int enableResult = 1;
 
-    private UringChannel(FileBdev device, FileShim shim, int fileFd, int alignment, long handle, long[] info,
-                         int eventFd, String threadName) {
+    private UringChannel(FileBdev device, Mode mode, FileShim shim, int fileFd, int alignment, long handle,
+                         long[] info, int eventFd, String threadName) {
         this.device = device;
+        this.mode = mode;
         this.shim = shim;
         this.lib = shim.lib;
         this.fileFd = fileFd;
@@ -163,15 +187,29 @@ final class UringChannel implements DeviceChannel {
         this.freeCount = sqEntries;
         this.sqeSlot = new int[sqEntries];
         this.scratch = new int[sqEntries];
-        this.completer = new Thread(this::completerLoop, threadName);
+        this.completer = new Thread(mode == Mode.OWNED ? this::ownerLoop : this::completerLoop, threadName);
         this.completer.setDaemon(true);
     }
 
-    /** Sets up a ring of {@code entries} entries for the file descriptor {@code fileFd} and starts its thread. */
-    static UringChannel open(FileBdev device, FileShim shim, int fileFd, int alignment, int entries,
+    /**
+     * Sets up a ring of {@code entries} entries for the file descriptor {@code fileFd} and starts its thread.
+     * Owned mode falls back to inline mode on kernels without IORING_SETUP_DEFER_TASKRUN.
+     */
+    static UringChannel open(FileBdev device, FileShim shim, int fileFd, int alignment, int entries, Mode wanted,
                              String threadName) throws IOException {
         long[] info = new long[20];
-        long handle = shim.lib.kf_ring_open(entries, 0, info);
+        Mode mode = wanted;
+        long handle;
+        if (mode == Mode.OWNED) {
+            handle = shim.lib.kf_ring_open(entries,
+                    shim.setupRDisabled | shim.setupSingleIssuer | shim.setupDeferTaskrun, info);
+            if (handle == -Errno.EINVAL) {
+                mode = Mode.INLINE;
+                handle = shim.lib.kf_ring_open(entries, 0, info);
+            }
+        } else {
+            handle = shim.lib.kf_ring_open(entries, 0, info);
+        }
         if (handle < 0) {
             throw new IOException("cannot set up an io_uring ring: " + shim.strerror((int) -handle));
         }
@@ -186,9 +224,41 @@ final class UringChannel implements DeviceChannel {
             shim.lib.kf_close(efd);
             throw new IOException("cannot register the eventfd with the ring: " + shim.strerror(-rc));
         }
-        UringChannel channel = new UringChannel(device, shim, fileFd, alignment, handle, info, efd, threadName);
+        UringChannel channel = new UringChannel(device, mode, shim, fileFd, alignment, handle, info, efd,
+                threadName);
         channel.completer.start();
+        if (mode == Mode.OWNED) {
+            int enabled = channel.awaitEnabled();
+            if (enabled < 0) {
+                channel.completer.interrupt();
+                throw new IOException("cannot enable the io_uring ring: " + shim.strerror(-enabled));
+            }
+        }
         return channel;
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    private int awaitEnabled() throws IOException {
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (enableResult == 1) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IOException("the ring thread did not start");
+                }
+                enabledCondition.awaitNanos(left);
+            }
+            return enableResult;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the ring thread");
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -212,7 +282,12 @@ final class UringChannel implements DeviceChannel {
                 completeQuietly(io, IoStatus.NO_MEMORY);
                 return;
             }
-            if (depth == 0) {
+            if (mode == Mode.OWNED) {
+                if (ringThreadIdle && !wakePosted && Thread.currentThread() != completer) {
+                    wakePosted = true;
+                    lib.kf_eventfd_post(eventFd);
+                }
+            } else if (depth == 0) {
                 drive(false);
             }
         } finally {
@@ -316,6 +391,114 @@ final class UringChannel implements DeviceChannel {
         }
     }
 
+    /**
+     * Owned mode, on the ring thread: one io_uring_enter per round submits what is queued and runs the completions
+     * the kernel deferred to this thread; then reap and run callbacks, until a round finds nothing to do.
+     *
+     * @return true when it stopped because of its round limit
+     */
+    private boolean driveOwned() {
+        depth++;
+        try {
+            int rounds = 0;
+            for (;;) {
+                INT.setRelease(sqRing, sqTailOff, sqTail);
+                enterCalls++;
+                int r = lib.kf_enter(ringFd, unsubmitted, 0, getEvents);
+                if (r >= 0) {
+                    unsubmitted -= r;
+                    if (r == 0 && unsubmitted > 0) {
+                        enterFailed(-Errno.EAGAIN);
+                    }
+                } else if (r != -Errno.EINTR) {
+                    enterFailed(r);
+                }
+                int reaped = reap();
+                if (freeCount > 0 && !waiting.isEmpty()) {
+                    startWaiting();
+                }
+                if (unsubmitted == 0 && reaped == 0) {
+                    return false;
+                }
+                if (++rounds >= COMPLETER_ROUNDS) {
+                    return true;
+                }
+            }
+        } finally {
+            depth--;
+        }
+    }
+
+    /** An io_uring_enter that submitted nothing with an error: wait for room, or fail the queued requests. */
+    private void enterFailed(int r) {
+        if (r == -Errno.EAGAIN || r == -Errno.EBUSY) {
+            if (inFlight > unsubmitted) {
+                // the kernel is short of resources until some of our I/O completes: wait for one completion
+                lib.kf_enter(ringFd, 0, 1, getEvents);
+                return;
+            }
+            failUnsubmitted(IoStatus.NO_MEMORY);
+            return;
+        }
+        LOG.log(System.Logger.Level.ERROR, "io_uring_enter failed on " + device.name() + ": " + shim.strerror(-r));
+        failUnsubmitted(Errno.status(-r));
+    }
+
+    /** Owned mode: the ring thread enables the ring (becoming its only issuer) and then drives it. */
+    private void ownerLoop() {
+        int rc = lib.kf_ring_enable(ringFd);
+        lock.lock();
+        try {
+            enableResult = rc < 0 ? rc : 0;
+            enabledCondition.signalAll();
+            if (rc < 0) {
+                closed = true;
+                stop = true;
+                release();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            for (;;) {
+                int timeout;
+                lock.lock();
+                try {
+                    ringThreadIdle = false;
+                    wakePosted = false;
+                    boolean more = driveOwned();
+                    if (stop && (inFlight == 0 || System.nanoTime() - stopDeadline > 0)) {
+                        release();
+                        return;
+                    }
+                    if (more || unsubmitted > 0) {
+                        continue;
+                    }
+                    ringThreadIdle = true;
+                    sleeps++;
+                    timeout = stop ? 5 : inFlight > 0 ? OWNED_SAFETY_WAIT_MS : -1;
+                } finally {
+                    lock.unlock();
+                }
+                int w = lib.kf_eventfd_wait(eventFd, timeout);
+                if (w < 0) {
+                    throw new IOException("waiting on the ring's eventfd failed: " + shim.strerror(-w));
+                }
+            }
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "the ring thread of " + device.name() + " failed", t);
+            lock.lock();
+            try {
+                closed = true;
+                failWaiting(IoStatus.ABORTED);
+                release();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     private void startWaiting() {
         while (freeCount > 0) {
             BdevIo io = waiting.pollFirst();
@@ -326,10 +509,11 @@ final class UringChannel implements DeviceChannel {
         }
     }
 
-    /** Hands the queued submission entries to the kernel. */
+    /** Inline mode: hands the queued submission entries to the kernel. */
     private void submitPending() {
         INT.setRelease(sqRing, sqTailOff, sqTail);
         for (;;) {
+            enterCalls++;
             int r = lib.kf_enter(ringFd, unsubmitted, 0, 0);
             if (r > 0) {
                 unsubmitted -= r;
@@ -341,18 +525,7 @@ final class UringChannel implements DeviceChannel {
             if (r == -Errno.EINTR) {
                 continue;
             }
-            if (r == 0 || r == -Errno.EAGAIN || r == -Errno.EBUSY) {
-                if (inFlight > unsubmitted) {
-                    // the kernel is short of resources until some of our I/O completes: wait for one completion
-                    lib.kf_enter(ringFd, 0, 1, getEvents);
-                    return;
-                }
-                failUnsubmitted(IoStatus.NO_MEMORY);
-                return;
-            }
-            LOG.log(System.Logger.Level.ERROR, "io_uring_enter failed on " + device.name() + ": "
-                    + shim.strerror(-r));
-            failUnsubmitted(Errno.status(-r));
+            enterFailed(r == 0 ? -Errno.EAGAIN : r);
             return;
         }
     }
@@ -386,6 +559,7 @@ final class UringChannel implements DeviceChannel {
             cqHead = head;
             INT.setRelease(q, cqHeadOff, head);
             n++;
+            reapedTotal++;
             completed(slots[(int) userData], res);
             if (head == tail) {
                 tail = (int) INT.getAcquire(q, cqTailOff);
@@ -474,6 +648,7 @@ final class UringChannel implements DeviceChannel {
                     }
                     indefinite = !stop && inFlight == 0 && !signalled;
                     completerIndefinite = indefinite;
+                    sleeps++;
                 } finally {
                     lock.unlock();
                 }
@@ -535,7 +710,7 @@ final class UringChannel implements DeviceChannel {
             stop = true;
             stopDeadline = System.nanoTime() + DRAIN_NANOS;
             failWaiting(IoStatus.ABORTED);
-            if (unsubmitted > 0 && depth == 0) {
+            if (mode == Mode.INLINE && unsubmitted > 0 && depth == 0) {
                 submitPending();
             }
             lib.kf_eventfd_post(eventFd);
@@ -557,6 +732,16 @@ final class UringChannel implements DeviceChannel {
         lock.lock();
         try {
             return inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** enter calls, sleeps of the ring thread, completions: for diagnostics. */
+    long[] counters() {
+        lock.lock();
+        try {
+            return new long[]{enterCalls, sleeps, reapedTotal};
         } finally {
             lock.unlock();
         }

@@ -5,12 +5,17 @@ import io.karst.bdev.testkit.BdevConformanceTest;
 import java.nio.file.Path;
 import java.util.UUID;
 
-/** The conformance kit on a file bdev with the io_uring engine (a sparse file in the test's temp directory). */
-class UringConformanceTest extends BdevConformanceTest {
+/**
+ * The conformance kit with io_uring rings in inline mode (the submitting thread reaps what completes while it
+ * submits).
+ */
+class InlineRingConformanceTest extends BdevConformanceTest {
     @Override
     protected BlockDevice createDevice(String name, int blockSize, long blockCount, Path dir) throws Exception {
         FileBdev bdev = FileBdev.open(new FileBdevConfig(name, UUID.randomUUID(), dir.resolve(name + ".img"),
-                blockSize, blockSize * blockCount, false, false, FileBdevConfig.Engine.URING), TestShim.get());
+                blockSize, blockSize * blockCount, false, false, FileBdevConfig.Engine.URING),
+                TestShim.get(), FileBdev.DEFAULT_RING_ENTRIES,
+                UringChannel.Mode.INLINE);
         return bdev;
     }
 

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The file bdev against fio, in one run: 4 KiB random read and random write at queue depth 32 on the same 1 GiB
+# file in /dev/shm, fio with its libaio and io_uring engines (direct=0) and the JMH benchmark
+# io.karst.bench.FileBdevRandomIo (through the bdev core's channel), back to back, REPS times. Prints the IOPS of
+# each and the Karst/fio ratios of each repetition (runs next to each other share the machine's state) and their
+# medians, plus the CPU each tool used per I/O and the CPU other processes used meanwhile.
+#
+# usage: benchmarks/file-vs-fio.sh [OUTDIR]
+# env:   FILE (/dev/shm/karst-file-vs-fio.img)  RUNTIME (6 s)  RAMP (2 s)  REPS (3)
+#        ENGINE (auto|uring|threads)  VIA (core|device)  WORKLOADS ("randread randwrite")  KEEP_FILE (0)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+out=${1:-$(mktemp -d /tmp/file-vs-fio.XXXXXX)}
+mkdir -p "$out"
+file=${FILE:-/dev/shm/karst-file-vs-fio.img}
+runtime=${RUNTIME:-6}
+ramp=${RAMP:-2}
+reps=${REPS:-3}
+engine=${ENGINE:-auto}
+via=${VIA:-core}
+workloads=${WORKLOADS:-randread randwrite}
+jar=$here/target/benchmarks.jar
+measure=$here/lib/measure.py
+
+if ! command -v fio >/dev/null 2>&1; then
+    echo "fio is missing: installing it" >&2
+    apt-get install -y -qq fio >/dev/null || { apt-get update -qq && apt-get install -y -qq fio >/dev/null; }
+fi
+if [ ! -f "$jar" ]; then
+    echo "building $jar" >&2
+    (cd "$root" && mvn -q -DskipTests install -pl benchmarks -am)
+fi
+
+cleanup() {
+    if [ "${KEEP_FILE:-0}" != 1 ]; then rm -f "$file"; fi
+}
+trap cleanup EXIT
+
+# the same data for everyone: a fully written file (holes would read faster than pages)
+echo "# preparing $file (1 GiB of random data)"
+rm -f "$file"
+dd if=/dev/urandom of="$file" bs=1M count=1024 status=none
+sync
+
+echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, fio $(fio --version), $(java -version 2>&1 | head -1)"
+echo "# runtime ${runtime}s after ${ramp}s ramp, ${reps} repetitions, karst engine=${engine} via=${via}; results in $out"
+
+run_fio() { # engine workload rep
+    local e=$1 wl=$2 rep=$3
+    "$measure" "$(echo "$ramp + 0.7" | bc)" "$(echo "$ramp + $runtime - 0.5" | bc)" "$out/cpu-fio-$e-$wl-$rep.json" -- \
+        fio --name="$wl" --ioengine="$e" --filename="$file" --size=1G --direct=0 --rw="$wl" --bs=4k --iodepth=32 \
+        --time_based --runtime="$runtime" --ramp_time="$ramp" --thread --group_reporting --randrepeat=0 \
+        --norandommap --random_generator=lfsr --output-format=json --output="$out/fio-$e-$wl-$rep.json" >/dev/null
+}
+
+run_karst() { # workload rep
+    local wl=$1 rep=$2 bench
+    case $wl in
+        randread) bench=randRead ;;
+        randwrite) bench=randWrite ;;
+        *) echo "unknown workload $wl" >&2; exit 2 ;;
+    esac
+    "$measure" "$(echo "$ramp + 1.5" | bc)" "$(echo "$ramp + $runtime" | bc)" "$out/cpu-karst-$wl-$rep.json" -- \
+        java -jar "$jar" "io.karst.bench.FileBdevRandomIo.${bench}\$" -p file="$file" -p size=1G \
+        -p engine="$engine" -p via="$via" -f 1 -wi 1 -w "${ramp}s" -i 1 -r "${runtime}s" \
+        -rf json -rff "$out/karst-$wl-$rep.json" >"$out/karst-$wl-$rep.log" 2>&1 \
+        || { echo "karst benchmark failed, see $out/karst-$wl-$rep.log" >&2; tail -20 "$out/karst-$wl-$rep.log" >&2; exit 1; }
+}
+
+for rep in $(seq 1 "$reps"); do
+    for wl in $workloads; do
+        echo "# rep $rep $wl: fio libaio, fio io_uring, karst"
+        run_fio libaio "$wl" "$rep"
+        run_fio io_uring "$wl" "$rep"
+        run_karst "$wl" "$rep"
+    done
+done
+
+python3 - "$out" "$reps" $workloads <<'EOF'
+import json, statistics, sys
+out, reps, workloads = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+
+def cpu(name):
+    try:
+        with open(f"{out}/cpu-{name}.json") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+def fio_iops(e, wl, rep):
+    with open(f"{out}/fio-{e}-{wl}-{rep}.json") as f:
+        job = json.load(f)["jobs"][0]
+    return job["read" if wl == "randread" else "write"]["iops"]
+
+def karst_iops(wl, rep):
+    with open(f"{out}/karst-{wl}-{rep}.json") as f:
+        return json.load(f)[0]["primaryMetric"]["score"]
+
+def us_per_io(c, iops):
+    return c.get("tool_cpu_pct", 0) / 100.0 / iops * 1e6 if iops else 0
+
+rows = []
+print()
+print(f"{'workload':<10} {'rep':>3} {'fio libaio':>11} {'fio io_uring':>13} {'karst':>11} {'karst/libaio':>13}"
+      f" {'karst/io_uring':>15}   {'CPU us/IO libaio':>16} {'io_uring':>8} {'karst':>6}   {'foreign CPU %':>13}")
+summary = {}
+for wl in workloads:
+    r_lib, r_uring, i_lib, i_uring, i_k = [], [], [], [], []
+    for rep in range(1, reps + 1):
+        a, u, k = fio_iops("libaio", wl, rep), fio_iops("io_uring", wl, rep), karst_iops(wl, rep)
+        ca, cu, ck = cpu(f"fio-libaio-{wl}-{rep}"), cpu(f"fio-io_uring-{wl}-{rep}"), cpu(f"karst-{wl}-{rep}")
+        foreign = "/".join(str(round(c.get("foreign_cpu_pct", float("nan")))) for c in (ca, cu, ck))
+        print(f"{wl:<10} {rep:>3} {a:>11,.0f} {u:>13,.0f} {k:>11,.0f} {k / a:>13.2f} {k / u:>15.2f}"
+              f"   {us_per_io(ca, a):>16.2f} {us_per_io(cu, u):>8.2f} {us_per_io(ck, k):>6.2f}   {foreign:>13}")
+        r_lib.append(k / a); r_uring.append(k / u); i_lib.append(a); i_uring.append(u); i_k.append(k)
+    med = statistics.median
+    print(f"{wl:<10} {'med':>3} {med(i_lib):>11,.0f} {med(i_uring):>13,.0f} {med(i_k):>11,.0f}"
+          f" {med(r_lib):>13.2f} {med(r_uring):>15.2f}")
+    summary[wl] = {"fio_libaio_iops": med(i_lib), "fio_io_uring_iops": med(i_uring), "karst_iops": med(i_k),
+                   "karst_vs_libaio": med(r_lib), "karst_vs_io_uring": med(r_uring)}
+with open(f"{out}/summary.json", "w") as f:
+    json.dump(summary, f, indent=2)
+print()
+print("ratios are medians of the per-repetition ratios (karst IOPS / fio IOPS of the same repetition);")
+print("foreign CPU % = CPU used by other processes during fio libaio / fio io_uring / karst (100 = one CPU)")
+EOF
