@@ -55,7 +55,10 @@ public interface BdevAdmin {
 
     /** One parameter of a module type. */
     record Parameter(String name, String description, Kind kind, boolean required, String defaultValue) {
-        /** What kind of value a parameter takes (drives parsing and shell completion). */
+        /**
+         * What kind of value a parameter takes (drives parsing and shell completion). {@code BDEV} names a base bdev
+         * the new bdev claims exclusively: it must exist and have no writer and no claim.
+         */
         public enum Kind { SIZE, INTEGER, BOOLEAN, STRING, BDEV, PATH, UUID }
     }
 }

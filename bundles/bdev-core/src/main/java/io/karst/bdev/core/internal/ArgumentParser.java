@@ -1,8 +1,10 @@
 package io.karst.bdev.core.internal;
 
+import io.karst.bdev.Bdev;
 import io.karst.bdev.BdevAdmin.Parameter;
 import io.karst.bdev.BdevException;
 import io.karst.bdev.BdevRegistry;
+import io.karst.bdev.ClaimType;
 import io.karst.bdev.spi.BdevType;
 import io.karst.bdev.spi.Sizes;
 import java.nio.file.Path;
@@ -99,9 +101,15 @@ final class ArgumentParser {
                 case UUID -> UUID.fromString(raw).toString();
                 case PATH -> Path.of(raw).toAbsolutePath().normalize().toString();
                 case BDEV -> {
-                    if (registry.find(raw).isEmpty()) {
-                        throw new BdevException(BdevException.Reason.NOT_FOUND, "no bdev named " + raw + " (for "
-                                + p.name() + ")");
+                    Bdev base = registry.find(raw).orElseThrow(() -> new BdevException(
+                            BdevException.Reason.NOT_FOUND, "no bdev named " + raw + " (for " + p.name() + ")"));
+                    for (Bdev.Holder h : base.holders()) {
+                        if (h.writable() || h.claim() != ClaimType.NONE) {
+                            throw new BdevException(BdevException.Reason.CLAIMED, "bdev " + raw + " cannot be claimed"
+                                    + " as a base: " + h.holder() + " has it open" + (h.writable() ? " for writing"
+                                    : "") + (h.claim() == ClaimType.NONE ? "" : " with a " + h.claim().spdkName()
+                                    + " claim"));
+                        }
                     }
                     yield raw;
                 }

@@ -51,6 +51,22 @@ class ArgumentParserTest {
     }
 
     @Test
+    void aBaseBdevMustBeFreeToClaim() {
+        registry.addDevice(new FakeDevice("Base"));
+        assertThat(ArgumentParser.normalise("passthru", PARAMS, Map.of("filename", "f", "base_bdev", "Base"), registry))
+                .containsEntry("base_bdev", "Base");
+        try (var reader = registry.open("Base", io.karst.bdev.OpenOptions.readOnly("a reader"))) {
+            assertThat(ArgumentParser.normalise("passthru", PARAMS, Map.of("filename", "f", "base_bdev", "Base"),
+                    registry)).containsEntry("base_bdev", "Base");
+        }
+        try (var nbd = registry.open("Base", io.karst.bdev.OpenOptions.frontend("nbd export Base"))) {
+            assertThatThrownBy(() -> ArgumentParser.normalise("passthru", PARAMS, Map.of("filename", "f",
+                    "base_bdev", "Base"), registry)).hasMessageContaining("nbd export Base has it open for writing")
+                    .extracting(e -> ((BdevException) e).reason()).isEqualTo(BdevException.Reason.CLAIMED);
+        }
+    }
+
+    @Test
     void ldapValuesAreEscaped() {
         assertThat(BdevAdminImpl.ldap("a*(b)\\c")).isEqualTo("a\\*\\(b\\)\\\\c");
     }

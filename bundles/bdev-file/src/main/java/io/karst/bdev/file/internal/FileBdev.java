@@ -491,4 +491,9 @@ public final class FileBdev implements BlockDevice {
     boolean isClosed() {
         return closed;
     }
+
+    /** The shim's descriptor of the backing file (-1 without the shim), for tests. */
+    int rawFd() {
+        return file.fd;
+    }
 }

@@ -97,6 +97,45 @@ public final class FileShim {
         uringUnavailable = probeUring();
     }
 
+    /** A copy of {@code other} that reports io_uring as unavailable (how the engine choice is tested). */
+    private FileShim(FileShim other, String uringUnavailable) {
+        this.lib = other.lib;
+        this.memory = other.memory;
+        this.sqeSize = other.sqeSize;
+        this.cqeSize = other.cqeSize;
+        this.sqeOpcode = other.sqeOpcode;
+        this.sqeFlags = other.sqeFlags;
+        this.sqeFd = other.sqeFd;
+        this.sqeOff = other.sqeOff;
+        this.sqeAddr = other.sqeAddr;
+        this.sqeLen = other.sqeLen;
+        this.sqeRwFlags = other.sqeRwFlags;
+        this.sqeUserData = other.sqeUserData;
+        this.cqeUserData = other.cqeUserData;
+        this.cqeRes = other.cqeRes;
+        this.cqeFlags = other.cqeFlags;
+        this.opReadv = other.opReadv;
+        this.opWritev = other.opWritev;
+        this.opRead = other.opRead;
+        this.opWrite = other.opWrite;
+        this.opNop = other.opNop;
+        this.enterGetEvents = other.enterGetEvents;
+        this.cqEventfdDisabled = other.cqEventfdDisabled;
+        this.rwfDsync = other.rwfDsync;
+        this.fallocKeepSize = other.fallocKeepSize;
+        this.fallocPunchHole = other.fallocPunchHole;
+        this.fallocZeroRange = other.fallocZeroRange;
+        this.setupRDisabled = other.setupRDisabled;
+        this.setupSingleIssuer = other.setupSingleIssuer;
+        this.setupDeferTaskrun = other.setupDeferTaskrun;
+        this.uringUnavailable = uringUnavailable;
+    }
+
+    /** The same shim, but io_uring reported unavailable with {@code reason}: for tests of the fallback. */
+    FileShim withoutUring(String reason) {
+        return new FileShim(this, reason);
+    }
+
     /** The resource path of the shim for this machine inside the bundle (and on the class path). */
     static String resourcePath() {
         return "native/linux-" + System.getProperty("os.arch").toLowerCase(Locale.ROOT) + "/lib" + LIBRARY + ".so";
