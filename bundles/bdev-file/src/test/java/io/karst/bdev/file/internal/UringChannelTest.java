@@ -259,11 +259,11 @@ class UringChannelTest {
         Thread ring = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("karst-file-" + b.name() + "-ring")).findFirst().orElseThrow();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        Thread.sleep(1200); // past the safety wake-ups of a ring that just had I/O
+        Thread.sleep(300); // past the last timed wait of a ring that just had I/O
         long before = mx.getThreadCpuTime(ring.getId());
-        Thread.sleep(1000);
+        Thread.sleep(700);
         long used = mx.getThreadCpuTime(ring.getId()) - before;
-        assertThat(used).as("CPU ns of the idle ring thread in 1 s").isLessThan(TimeUnit.MILLISECONDS.toNanos(2));
+        assertThat(used).as("CPU ns of the idle ring thread in 0.7 s").isLessThan(TimeUnit.MILLISECONDS.toNanos(1));
         assertThat(ring.getState()).isEqualTo(Thread.State.RUNNABLE); // in poll(2), which Java reports as runnable
         ch.close();
     }
