@@ -7,6 +7,7 @@ import io.karst.bdev.core.internal.BdevRegistryImpl;
 import io.karst.bdev.file.internal.FileBdev;
 import io.karst.bdev.file.internal.FileBdevConfig;
 import io.karst.bdev.file.internal.FileShim;
+import io.karst.bdev.file.internal.RingMode;
 import io.karst.bdev.spi.DeviceChannel;
 import io.karst.bdev.spi.Sizes;
 import java.nio.file.Files;
@@ -64,6 +65,9 @@ public class FileBdevRandomIo {
     public int blockSize;
     @Param("core")
     public String via;
+    /** io_uring ring mode: auto (chosen per file), inline or owned. */
+    @Param("auto")
+    public String ringMode;
 
     private FileBdev bdev;
     private BdevRegistryImpl registry;
@@ -77,8 +81,9 @@ public class FileBdevRandomIo {
         Path nativeDir = Files.createTempDirectory("karst-bench-native");
         FileShim shim = FileShim.extractAndLoad(nativeDir);
         long bytes = Sizes.parse(size);
+        RingMode mode = ringMode.equals("auto") ? null : RingMode.valueOf(ringMode.toUpperCase(Locale.ROOT));
         bdev = FileBdev.open(new FileBdevConfig("Bench0", UUID.randomUUID(), Path.of(file), blockSize, bytes, direct,
-                false, FileBdevConfig.Engine.valueOf(engine.toUpperCase(Locale.ROOT))), shim);
+                false, FileBdevConfig.Engine.valueOf(engine.toUpperCase(Locale.ROOT))), shim, 128, mode);
         long blocks = bytes / blockSize;
         if (ClosedLoop.Via.valueOf(via.toUpperCase(Locale.ROOT)) == ClosedLoop.Via.CORE) {
             registry = new BdevRegistryImpl();
@@ -90,7 +95,7 @@ public class FileBdevRandomIo {
             deviceChannel = bdev.openChannel();
             loop = new ClosedLoop(deviceChannel, queueDepth, ioSize, blockSize, blocks, 42);
         }
-        System.out.println("# file bdev engine: " + bdev.engine().configName() + ", via " + via
+        System.out.println("# file bdev " + bdev.driverInfo() + ", via " + via
                 + (shim.uringAvailable() ? "" : " (" + shim.uringUnavailableReason() + ")"));
     }
 

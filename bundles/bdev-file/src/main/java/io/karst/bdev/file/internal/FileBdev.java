@@ -46,7 +46,7 @@ public final class FileBdev implements BlockDevice {
     private final BackingFile file;
     private final FileBdevConfig.Engine engine;
     private final int ringEntries;
-    private final UringChannel.Mode ringMode;
+    private final RingMode ringMode;
     private final boolean punchHole;
     private final AtomicInteger channelNumber = new AtomicInteger();
     private final Set<UringChannel> rings = ConcurrentHashMap.newKeySet();
@@ -64,7 +64,7 @@ public final class FileBdev implements BlockDevice {
     private String fallbackReason;
 
     private FileBdev(FileBdevConfig config, FileShim shim, BackingFile file, FileBdevConfig.Engine engine,
-                     int ringEntries, UringChannel.Mode ringMode, long blockCount) {
+                     int ringEntries, RingMode ringMode, long blockCount) {
         this.config = config;
         this.shim = shim;
         this.file = file;
@@ -73,7 +73,7 @@ public final class FileBdev implements BlockDevice {
         // completions can only arrive inline when buffered reads can be tried without blocking; otherwise (tmpfs,
         // O_DIRECT) every completion is asynchronous and the ring thread owning the ring batches them best
         this.ringMode = ringMode != null ? ringMode
-                : file.nowaitReads ? UringChannel.Mode.INLINE : UringChannel.Mode.OWNED;
+                : file.nowaitReads ? RingMode.INLINE : RingMode.OWNED;
         this.punchHole = !config.readOnly() && probePunchHole(file);
         this.zeroWay = file.fd >= 0 ? ZERO_BY_ZERO_RANGE : ZERO_BY_WRITING;
         this.properties = buildProperties(blockCount);
@@ -91,8 +91,11 @@ public final class FileBdev implements BlockDevice {
         return open(config, shim, DEFAULT_RING_ENTRIES, null);
     }
 
-    /** As {@link #open(FileBdevConfig, FileShim)}, with the ring size and (null: chosen per file) ring mode. */
-    static FileBdev open(FileBdevConfig config, FileShim shim, int ringEntries, UringChannel.Mode ringMode)
+    /**
+     * As {@link #open(FileBdevConfig, FileShim)}, with the ring size and the ring mode ({@code null}: chosen per
+     * file), for tests and benchmarks.
+     */
+    public static FileBdev open(FileBdevConfig config, FileShim shim, int ringEntries, RingMode ringMode)
             throws IOException {
         FileBdevConfig.Engine engine = resolveEngine(config, shim);
         BackingFile file = BackingFile.open(config, shim, true);

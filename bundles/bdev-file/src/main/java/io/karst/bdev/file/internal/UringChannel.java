@@ -58,11 +58,9 @@ final class UringChannel implements DeviceChannel {
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int OWNED_SAFETY_WAIT_MS = 1000;
 
-    /** Who drives the ring (see the class comment). */
-    enum Mode { INLINE, OWNED }
 
     private final FileBdev device;
-    private final Mode mode;
+    private final RingMode mode;
     private final NativeFile lib;
     private final FileShim shim;
     private final int fileFd;
@@ -133,7 +131,7 @@ final class UringChannel implements DeviceChannel {
     /** Owned mode: result of enabling the ring on the ring thread (1 pending). */
     private int enableResult = 1;
 
-    private UringChannel(FileBdev device, Mode mode, FileShim shim, int fileFd, int alignment, long handle,
+    private UringChannel(FileBdev device, RingMode mode, FileShim shim, int fileFd, int alignment, long handle,
                          long[] info, int eventFd, String threadName) {
         this.device = device;
         this.mode = mode;
@@ -187,7 +185,7 @@ final class UringChannel implements DeviceChannel {
         this.freeCount = sqEntries;
         this.sqeSlot = new int[sqEntries];
         this.scratch = new int[sqEntries];
-        this.completer = new Thread(mode == Mode.OWNED ? this::ownerLoop : this::completerLoop, threadName);
+        this.completer = new Thread(mode == RingMode.OWNED ? this::ownerLoop : this::completerLoop, threadName);
         this.completer.setDaemon(true);
     }
 
@@ -195,16 +193,16 @@ final class UringChannel implements DeviceChannel {
      * Sets up a ring of {@code entries} entries for the file descriptor {@code fileFd} and starts its thread.
      * Owned mode falls back to inline mode on kernels without IORING_SETUP_DEFER_TASKRUN.
      */
-    static UringChannel open(FileBdev device, FileShim shim, int fileFd, int alignment, int entries, Mode wanted,
-                             String threadName) throws IOException {
+    static UringChannel open(FileBdev device, FileShim shim, int fileFd, int alignment, int entries,
+                             RingMode wanted, String threadName) throws IOException {
         long[] info = new long[20];
-        Mode mode = wanted;
+        RingMode mode = wanted;
         long handle;
-        if (mode == Mode.OWNED) {
+        if (mode == RingMode.OWNED) {
             handle = shim.lib.kf_ring_open(entries,
                     shim.setupRDisabled | shim.setupSingleIssuer | shim.setupDeferTaskrun, info);
             if (handle == -Errno.EINVAL) {
-                mode = Mode.INLINE;
+                mode = RingMode.INLINE;
                 handle = shim.lib.kf_ring_open(entries, 0, info);
             }
         } else {
@@ -227,7 +225,7 @@ final class UringChannel implements DeviceChannel {
         UringChannel channel = new UringChannel(device, mode, shim, fileFd, alignment, handle, info, efd,
                 threadName);
         channel.completer.start();
-        if (mode == Mode.OWNED) {
+        if (mode == RingMode.OWNED) {
             int enabled = channel.awaitEnabled();
             if (enabled < 0) {
                 channel.completer.interrupt();
@@ -237,7 +235,7 @@ final class UringChannel implements DeviceChannel {
         return channel;
     }
 
-    Mode mode() {
+    RingMode mode() {
         return mode;
     }
 
@@ -282,7 +280,7 @@ final class UringChannel implements DeviceChannel {
                 completeQuietly(io, IoStatus.NO_MEMORY);
                 return;
             }
-            if (mode == Mode.OWNED) {
+            if (mode == RingMode.OWNED) {
                 if (ringThreadIdle && !wakePosted && Thread.currentThread() != completer) {
                     wakePosted = true;
                     lib.kf_eventfd_post(eventFd);
@@ -710,7 +708,7 @@ final class UringChannel implements DeviceChannel {
             stop = true;
             stopDeadline = System.nanoTime() + DRAIN_NANOS;
             failWaiting(IoStatus.ABORTED);
-            if (mode == Mode.INLINE && unsubmitted > 0 && depth == 0) {
+            if (mode == RingMode.INLINE && unsubmitted > 0 && depth == 0) {
                 submitPending();
             }
             lib.kf_eventfd_post(eventFd);

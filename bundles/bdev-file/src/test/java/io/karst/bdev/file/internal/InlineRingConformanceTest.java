@@ -15,7 +15,7 @@ class InlineRingConformanceTest extends BdevConformanceTest {
         FileBdev bdev = FileBdev.open(new FileBdevConfig(name, UUID.randomUUID(), dir.resolve(name + ".img"),
                 blockSize, blockSize * blockCount, false, false, FileBdevConfig.Engine.URING),
                 TestShim.get(), FileBdev.DEFAULT_RING_ENTRIES,
-                UringChannel.Mode.INLINE);
+                RingMode.INLINE);
         return bdev;
     }
 

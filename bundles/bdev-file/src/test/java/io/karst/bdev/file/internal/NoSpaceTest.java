@@ -19,7 +19,7 @@ class NoSpaceTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"URING, OWNED", "URING, INLINE", "THREADS, OWNED"})
-    void writesBeyondTheFileSystemsSpaceFailWithNoSpace(FileBdevConfig.Engine engine, UringChannel.Mode mode)
+    void writesBeyondTheFileSystemsSpaceFailWithNoSpace(FileBdevConfig.Engine engine, RingMode mode)
             throws Exception {
         assumeTrue(Sys.root(), "needs root to mount a small tmpfs");
         assumeTrue(engine != FileBdevConfig.Engine.URING || TestShim.get().uringAvailable());

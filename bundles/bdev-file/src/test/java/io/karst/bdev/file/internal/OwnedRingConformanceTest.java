@@ -12,7 +12,7 @@ class OwnedRingConformanceTest extends BdevConformanceTest {
         FileBdev bdev = FileBdev.open(new FileBdevConfig(name, UUID.randomUUID(), dir.resolve(name + ".img"),
                 blockSize, blockSize * blockCount, false, false, FileBdevConfig.Engine.URING),
                 TestShim.get(), FileBdev.DEFAULT_RING_ENTRIES,
-                UringChannel.Mode.OWNED);
+                RingMode.OWNED);
         return bdev;
     }
 

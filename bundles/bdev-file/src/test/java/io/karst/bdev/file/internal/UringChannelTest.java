@@ -38,7 +38,7 @@ class UringChannelTest {
         devices.forEach(FileBdev::close);
     }
 
-    private FileBdev open(UringChannel.Mode mode, int ringEntries) throws Exception {
+    private FileBdev open(RingMode mode, int ringEntries) throws Exception {
         assumeTrue(TestShim.get().uringAvailable(), "io_uring unavailable: " + TestShim.get().uringUnavailableReason());
         FileBdev b = FileBdev.open(TestShim.config("U" + devices.size(), dir.resolve("u" + devices.size() + ".img"),
                 BS, BLOCKS * BS, FileBdevConfig.Engine.URING), TestShim.get(), ringEntries, mode);
@@ -52,8 +52,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void directHeapAndScatterGatherBuffersRoundTrip(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void directHeapAndScatterGatherBuffersRoundTrip(RingMode mode) throws Exception {
         FileBdev b = open(mode, 64);
         DeviceChannel ch = b.openChannel();
         assertThat(ring(ch).mode()).isEqualTo(mode);
@@ -109,8 +109,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void moreRequestsThanRingEntriesWaitForSlots(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void moreRequestsThanRingEntriesWaitForSlots(RingMode mode) throws Exception {
         FileBdev b = open(mode, 4);
         DeviceChannel ch = b.openChannel();
         List<TestIo> ios = new ArrayList<>();
@@ -128,8 +128,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void callbacksThatResubmitIterateWithoutRecursion(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void callbacksThatResubmitIterateWithoutRecursion(RingMode mode) throws Exception {
         FileBdev b = open(mode, 16);
         DeviceChannel ch = b.openChannel();
         int total = 20_000;
@@ -168,8 +168,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void closingWithIoInFlightCompletesEverythingAndFreesTheRing(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void closingWithIoInFlightCompletesEverythingAndFreesTheRing(RingMode mode) throws Exception {
         FileBdev b = open(mode, 32);
         DeviceChannel ch = b.openChannel();
         List<TestIo> ios = new ArrayList<>();
@@ -189,8 +189,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void closingFromACompletionCallbackDoesNotDeadlock(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void closingFromACompletionCallbackDoesNotDeadlock(RingMode mode) throws Exception {
         FileBdev b = open(mode, 8);
         DeviceChannel ch = b.openChannel();
         TestIo io = TestIo.read(0, 1, BS, TestIo.aligned(BS));
@@ -204,8 +204,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void deviceCloseDrainsAllChannels(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void deviceCloseDrainsAllChannels(RingMode mode) throws Exception {
         FileBdev b = open(mode, 16);
         List<TestIo> ios = new ArrayList<>();
         List<DeviceChannel> channels = new ArrayList<>();
@@ -230,8 +230,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void readsPastAShortenedFileReturnZeroes(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void readsPastAShortenedFileReturnZeroes(RingMode mode) throws Exception {
         FileBdev b = open(mode, 8);
         DeviceChannel ch = b.openChannel();
         assertThat(TestIo.write(0, 2, BS, TestIo.fill(TestIo.aligned(2 * BS), 9)).run(ch)).isEqualTo(IoStatus.SUCCESS);
@@ -249,8 +249,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void anIdleRingThreadSleeps(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void anIdleRingThreadSleeps(RingMode mode) throws Exception {
         FileBdev b = open(mode, 16);
         DeviceChannel ch = b.openChannel();
         for (int i = 0; i < 100; i++) {
@@ -269,8 +269,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void completionsArriveOnTheExpectedThread(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void completionsArriveOnTheExpectedThread(RingMode mode) throws Exception {
         FileBdev b = open(mode, 16);
         DeviceChannel ch = b.openChannel();
         ByteBuffer w = TestIo.fill(TestIo.aligned(64 * BS), 11);
@@ -288,7 +288,7 @@ class UringChannelTest {
                 assertThat(io.completedOn.getName()).startsWith("karst-file-" + b.name() + "-ring");
             }
         }
-        if (mode == UringChannel.Mode.OWNED) {
+        if (mode == RingMode.OWNED) {
             assertThat(here.get()).isZero();
         } else if (TestShim.get().lib.kf_probe_nowait(b.rawFd()) == 1) {
             assertThat(here.get()).as("reads completed on the submitting thread").isGreaterThanOrEqualTo(60);
@@ -297,8 +297,8 @@ class UringChannelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UringChannel.Mode.class)
-    void parallelChannelsKeepTheirData(UringChannel.Mode mode) throws Exception {
+    @EnumSource(RingMode.class)
+    void parallelChannelsKeepTheirData(RingMode mode) throws Exception {
         FileBdev b = open(mode, 32);
         int threads = 4;
         List<Thread> ts = new ArrayList<>();
