@@ -103,6 +103,14 @@ class DistributionEndToEndTest {
         assertTrue(karst.shell("bdev:list").contains("E2e0"));
         assertTrue(Files.isRegularFile(karst.etc().resolve("io.karst.bdev.malloc-E2e0.cfg")),
                 "a created bdev has its configuration file in etc/");
+        // a file bdev with a passthru stacked on it, and a resize: all of it must come back as it was
+        Path image = karst.base().resolve("e2e-file.img");
+        karst.shell("bdev:create file E2eFile " + image + " block_size=4096 size=64M");
+        karst.shell("bdev:create passthru E2ePt E2eFile");
+        karst.shell("bdev:resize E2e0 32M");
+        karst.shell("bdev:perf -w verify -q 8 -t 0.5 E2ePt");
+        String before = karst.shell("bdev:list");
+        assertTrue(before.contains("passthru bdev E2ePt (exclusive_write)"), before);
 
         karst.stop();
         assertEquals(3, karst.status().exitCode(), "status after stop");
@@ -113,9 +121,20 @@ class DistributionEndToEndTest {
         System.out.printf("restart (existing instance) until the admin login works: %d ms%n",
                 (System.nanoTime() - t0) / 1_000_000);
         assertEquals(0, karst.status().exitCode(), "status after start");
-        String bdevs = karst.awaitShell("bdev:list", out -> out.contains("E2e0") && out.contains("Malloc0"),
-                Duration.ofSeconds(30));
-        assertTrue(bdevs.contains("16 MiB"), bdevs);
+        String bdevs = karst.awaitShell("bdev:list", out -> out.contains("E2e0") && out.contains("Malloc0")
+                && out.contains("E2ePt"), Duration.ofSeconds(30));
+        for (String name : new String[] {"E2e0", "E2eFile", "E2ePt", "Malloc0"}) {
+            assertEquals(row(before, name), row(bdevs, name), "bdev " + name + " comes back as it was");
+        }
+        assertTrue(row(bdevs, "E2e0").contains("32 MiB"), "the resize was kept:\n" + bdevs);
+        assertTrue(row(bdevs, "E2eFile").contains("passthru bdev E2ePt (exclusive_write)"), bdevs);
+        assertEquals(64L << 20, Files.size(image));
+    }
+
+    /** The bdev:list row of one bdev, without the holder count (a fresh start has no other holders). */
+    private static String row(String list, String name) {
+        return list.lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row for " + name + " in\n" + list));
     }
 
     @Test
