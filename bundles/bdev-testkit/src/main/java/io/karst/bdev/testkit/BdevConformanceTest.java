@@ -43,6 +43,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>A module's test extends this class and says how to make (and afterwards free) its device.
  */
 public abstract class BdevConformanceTest {
+    /** {@code -Plong}: soak lengths instead of the default suite's bounded slice. */
+    protected static final boolean LONG = Boolean.getBoolean("karst.long");
+
     /** Size of the devices the kit creates. */
     protected static final long DEVICE_BYTES = 8L << 20;
 
@@ -179,7 +182,7 @@ public abstract class BdevConformanceTest {
         BdevDescriptor d = open(b, OpenOptions.frontend("conformance"));
         int threads = 4;
         int queueDepth = 8;
-        int opsPerThread = 1500;
+        int opsPerThread = LONG ? 300_000 : 1500;
         long regionBlocks = b.blockCount() / threads;
         long[] generation = new long[(int) b.blockCount()];
         AtomicLong seeds = new AtomicLong(1000);

@@ -39,7 +39,7 @@ class ClaimRulesTest {
                 .as(Req::new);
     }
 
-    @Property(tries = 2000)
+    @Property
     void invariantsHold(@ForAll("steps") List<Req> steps) {
         List<Req> open = new ArrayList<>();
         for (Req r : steps) {
