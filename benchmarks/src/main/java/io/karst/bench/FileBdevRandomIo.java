@@ -95,8 +95,10 @@ public class FileBdevRandomIo {
             deviceChannel = bdev.openChannel();
             loop = new ClosedLoop(deviceChannel, queueDepth, ioSize, blockSize, blocks, 42);
         }
-        System.out.println("# file bdev " + bdev.driverInfo() + ", via " + via
-                + (shim.uringAvailable() ? "" : " (" + shim.uringUnavailableReason() + ")"));
+        if (!Boolean.getBoolean("karst.bench.quiet")) {
+            System.out.println("# file bdev " + bdev.driverInfo() + ", via " + via
+                    + (shim.uringAvailable() ? "" : " (" + shim.uringUnavailableReason() + ")"));
+        }
     }
 
     @TearDown(Level.Trial)
