@@ -112,8 +112,8 @@ public class BdevIostat implements Action {
             double div = rates ? seconds : 1;
             List<Object> row = new ArrayList<>();
             row.add(b.name());
-            row.add(fmt(r.ops() / div));
-            row.add(fmt(w.ops() / div));
+            row.add(rates ? fmt(r.ops() / div) : Long.toString(r.ops()));
+            row.add(rates ? fmt(w.ops() / div) : Long.toString(w.ops()));
             row.add(fmt(r.bytes() / 1048576.0 / div));
             row.add(fmt(w.bytes() / 1048576.0 / div));
             row.add(fmt(u.bytes() / 1048576.0 / div));
