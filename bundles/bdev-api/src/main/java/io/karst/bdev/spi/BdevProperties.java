@@ -31,11 +31,7 @@ public final class BdevProperties {
         this.uuid = b.uuid == null ? UUID.randomUUID() : b.uuid;
         this.module = Objects.requireNonNull(b.module, "module");
         this.productName = b.productName == null ? b.module : b.productName;
-        if (b.blockSize < 512 || Integer.bitCount(b.blockSize) != 1 || b.blockSize > 65536) {
-            throw new IllegalArgumentException("block size must be a power of two between 512 and 65536, not "
-                    + b.blockSize);
-        }
-        this.blockSize = b.blockSize;
+        this.blockSize = requireBlockSize(b.blockSize);
         if (b.blockCount < 0) {
             throw new IllegalArgumentException("block count must not be negative");
         }
@@ -53,6 +49,24 @@ public final class BdevProperties {
         this.readOnly = b.readOnly;
         this.nativeFua = b.nativeFua;
         this.ioTypes = b.ioTypes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(b.ioTypes));
+    }
+
+    /** Checks a block size: a power of two from 512 to 65536. */
+    public static int requireBlockSize(long blockSize) {
+        if (blockSize < 512 || blockSize > 65536 || Long.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("block size must be a power of two from 512 to 65536, not "
+                    + blockSize);
+        }
+        return (int) blockSize;
+    }
+
+    /** Checks a size against a block size and returns the number of blocks. */
+    public static long requireBlocks(long sizeBytes, int blockSize) {
+        if (sizeBytes <= 0 || sizeBytes % blockSize != 0) {
+            throw new IllegalArgumentException("size must be a positive multiple of the block size (" + blockSize
+                    + "), not " + sizeBytes);
+        }
+        return sizeBytes / blockSize;
     }
 
     /** Checks a bdev name: 1..255 printable characters, no whitespace, no '/', not starting with '-'. */

@@ -1,5 +1,6 @@
 package io.karst.bdev.spi;
 
+import java.util.Hashtable;
 import java.util.Map;
 
 /**
@@ -14,6 +15,14 @@ public interface BlockDevice {
     String MODULE_PROPERTY = "karst.bdev.module";
 
     BdevProperties properties();
+
+    /** The service properties to register a device with ({@value #NAME_PROPERTY}, {@value #MODULE_PROPERTY}). */
+    static Hashtable<String, Object> serviceProperties(BlockDevice device) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(NAME_PROPERTY, device.properties().name());
+        props.put(MODULE_PROPERTY, device.properties().module());
+        return props;
+    }
 
     /**
      * Opens a channel for one submitting thread. A module without per-thread state may return the same object

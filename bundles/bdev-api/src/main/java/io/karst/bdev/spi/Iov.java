@@ -36,67 +36,60 @@ public final class Iov {
     }
 
     /**
-     * Copies {@code length} bytes starting at byte {@code from} of the list into {@code dst} at its position
-     * {@code dstOffset} (absolute).
+     * Where byte {@code from} of the list lies: segment index in the high 32 bits, offset within the segment in the
+     * low 32 bits.
      */
-    public static void copyOut(ByteBuffer[] iov, long from, ByteBuffer dst, int dstOffset, int length) {
+    private static long locate(ByteBuffer[] iov, long from) {
         int i = 0;
         long skip = from;
         while (skip >= iov[i].remaining()) {
             skip -= iov[i].remaining();
             i++;
         }
-        int segOff = (int) skip;
-        int done = 0;
-        while (done < length) {
+        return ((long) i << 32) | skip;
+    }
+
+    /**
+     * Copies {@code length} bytes starting at byte {@code from} of the list into {@code dst} at its position
+     * {@code dstOffset} (absolute).
+     */
+    public static void copyOut(ByteBuffer[] iov, long from, ByteBuffer dst, int dstOffset, int length) {
+        long at = locate(iov, from);
+        int i = (int) (at >>> 32);
+        int segOff = (int) at;
+        for (int done = 0; done < length; i++, segOff = 0) {
             ByteBuffer seg = iov[i];
             int n = Math.min(seg.remaining() - segOff, length - done);
             dst.put(dstOffset + done, seg, seg.position() + segOff, n);
             done += n;
-            segOff = 0;
-            i++;
         }
     }
 
     /** Copies {@code length} bytes of {@code src} (absolute, from {@code srcOffset}) into the list at byte {@code to}. */
     public static void copyIn(ByteBuffer src, int srcOffset, ByteBuffer[] iov, long to, int length) {
-        int i = 0;
-        long skip = to;
-        while (skip >= iov[i].remaining()) {
-            skip -= iov[i].remaining();
-            i++;
-        }
-        int segOff = (int) skip;
-        int done = 0;
-        while (done < length) {
+        long at = locate(iov, to);
+        int i = (int) (at >>> 32);
+        int segOff = (int) at;
+        for (int done = 0; done < length; i++, segOff = 0) {
             ByteBuffer seg = iov[i];
             int n = Math.min(seg.remaining() - segOff, length - done);
             seg.put(seg.position() + segOff, src, srcOffset + done, n);
             done += n;
-            segOff = 0;
-            i++;
         }
     }
 
     /** Whether {@code length} bytes of the list at byte {@code from} equal those of {@code other} at {@code offset}. */
     public static boolean contentEquals(ByteBuffer[] iov, long from, ByteBuffer other, int offset, int length) {
-        int i = 0;
-        long skip = from;
-        while (skip >= iov[i].remaining()) {
-            skip -= iov[i].remaining();
-            i++;
-        }
-        int segOff = (int) skip;
-        int done = 0;
-        while (done < length) {
+        long at = locate(iov, from);
+        int i = (int) (at >>> 32);
+        int segOff = (int) at;
+        for (int done = 0; done < length; i++, segOff = 0) {
             ByteBuffer seg = iov[i];
             int n = Math.min(seg.remaining() - segOff, length - done);
             if (seg.slice(seg.position() + segOff, n).mismatch(other.slice(offset + done, n)) >= 0) {
                 return false;
             }
             done += n;
-            segOff = 0;
-            i++;
         }
         return true;
     }

@@ -1,9 +1,9 @@
 package io.karst.bdev.malloc;
 
 import io.karst.bdev.spi.BdevConfig;
+import io.karst.bdev.spi.BdevProperties;
 import io.karst.bdev.spi.BdevType;
 import io.karst.bdev.spi.BlockDevice;
-import java.util.Hashtable;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -27,34 +27,21 @@ public final class MallocBdevComponent {
     @Activate
     public MallocBdevComponent(BundleContext context, Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
-        int blockSize = MallocBdevType.checkBlockSize(c.blockSize(512));
-        long size = c.size(BdevType.SIZE, 0);
-        if (size <= 0 || size % blockSize != 0) {
-            throw new IllegalArgumentException("malloc bdev " + c.name() + ": size " + size
-                    + " is not a positive multiple of the block size " + blockSize);
-        }
-        device = new MallocBdev(c.name(), c.uuid(), blockSize, size / blockSize);
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(BlockDevice.NAME_PROPERTY, c.name());
-        props.put(BlockDevice.MODULE_PROPERTY, MallocBdev.MODULE);
-        registration = context.registerService(BlockDevice.class, device, props);
+        int blockSize = BdevProperties.requireBlockSize(c.blockSize(512));
+        device = new MallocBdev(c.name(), c.uuid(), blockSize, BdevProperties.requireBlocks(c.size(BdevType.SIZE, 0),
+                blockSize));
+        registration = context.registerService(BlockDevice.class, device, BlockDevice.serviceProperties(device));
     }
 
     @Modified
     void modified(Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
-        long size = c.size(BdevType.SIZE, 0);
         int blockSize = device.properties().blockSize();
         if (c.blockSize(512) != blockSize) {
             LOG.log(System.Logger.Level.WARNING, "malloc bdev {0}: the block size cannot change while it exists;"
                     + " delete and create it again", device.properties().name());
         }
-        if (size <= 0 || size % blockSize != 0) {
-            LOG.log(System.Logger.Level.ERROR, "malloc bdev {0}: ignoring size {1}, not a positive multiple of {2}",
-                    device.properties().name(), size, blockSize);
-            return;
-        }
-        device.resize(size / blockSize);
+        device.resize(BdevProperties.requireBlocks(c.size(BdevType.SIZE, 0), blockSize));
     }
 
     @Deactivate

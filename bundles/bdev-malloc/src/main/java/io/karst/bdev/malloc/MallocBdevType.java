@@ -1,6 +1,7 @@
 package io.karst.bdev.malloc;
 
 import io.karst.bdev.BdevAdmin.Parameter;
+import io.karst.bdev.spi.BdevProperties;
 import io.karst.bdev.spi.BdevType;
 import java.util.List;
 import java.util.Map;
@@ -42,19 +43,8 @@ public final class MallocBdevType implements BdevType {
     @Override
     public Map<String, Object> configure(Map<String, String> params) {
         long size = Long.parseLong(params.get(SIZE));
-        int blockSize = checkBlockSize(Long.parseLong(params.get(BLOCK_SIZE)));
-        if (size <= 0 || size % blockSize != 0) {
-            throw new IllegalArgumentException("size must be a positive multiple of the block size (" + blockSize
-                    + ")");
-        }
+        int blockSize = BdevProperties.requireBlockSize(Long.parseLong(params.get(BLOCK_SIZE)));
+        BdevProperties.requireBlocks(size, blockSize);
         return Map.of(SIZE, Long.toString(size), BLOCK_SIZE, Integer.toString(blockSize));
-    }
-
-    static int checkBlockSize(long blockSize) {
-        if (blockSize < 512 || blockSize > 65536 || Long.bitCount(blockSize) != 1) {
-            throw new IllegalArgumentException("block size must be a power of two from 512 to 65536, not "
-                    + blockSize);
-        }
-        return (int) blockSize;
     }
 }

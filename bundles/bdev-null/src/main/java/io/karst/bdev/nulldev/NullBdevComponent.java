@@ -1,9 +1,9 @@
 package io.karst.bdev.nulldev;
 
 import io.karst.bdev.spi.BdevConfig;
+import io.karst.bdev.spi.BdevProperties;
 import io.karst.bdev.spi.BdevType;
 import io.karst.bdev.spi.BlockDevice;
-import java.util.Hashtable;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -22,23 +22,16 @@ public final class NullBdevComponent {
     @Activate
     public NullBdevComponent(BundleContext context, Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
-        int blockSize = c.blockSize(512);
-        long size = c.size(BdevType.SIZE, 0);
-        NullBdevType.checkGeometry(size, blockSize);
-        device = new NullBdev(c.name(), c.uuid(), blockSize, size / blockSize);
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(BlockDevice.NAME_PROPERTY, c.name());
-        props.put(BlockDevice.MODULE_PROPERTY, NullBdev.MODULE);
-        registration = context.registerService(BlockDevice.class, device, props);
+        int blockSize = BdevProperties.requireBlockSize(c.blockSize(512));
+        device = new NullBdev(c.name(), c.uuid(), blockSize, BdevProperties.requireBlocks(c.size(BdevType.SIZE, 0),
+                blockSize));
+        registration = context.registerService(BlockDevice.class, device, BlockDevice.serviceProperties(device));
     }
 
     @Modified
     void modified(Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
-        int blockSize = device.properties().blockSize();
-        long size = c.size(BdevType.SIZE, 0);
-        NullBdevType.checkGeometry(size, blockSize);
-        device.resize(size / blockSize);
+        device.resize(BdevProperties.requireBlocks(c.size(BdevType.SIZE, 0), device.properties().blockSize()));
     }
 
     @Deactivate

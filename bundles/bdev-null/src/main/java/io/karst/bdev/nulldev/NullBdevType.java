@@ -1,6 +1,7 @@
 package io.karst.bdev.nulldev;
 
 import io.karst.bdev.BdevAdmin.Parameter;
+import io.karst.bdev.spi.BdevProperties;
 import io.karst.bdev.spi.BdevType;
 import java.util.List;
 import java.util.Map;
@@ -41,19 +42,8 @@ public final class NullBdevType implements BdevType {
     @Override
     public Map<String, Object> configure(Map<String, String> params) {
         long size = Long.parseLong(params.get(SIZE));
-        long blockSize = Long.parseLong(params.get(BLOCK_SIZE));
-        checkGeometry(size, blockSize);
-        return Map.of(SIZE, Long.toString(size), BLOCK_SIZE, Long.toString(blockSize));
-    }
-
-    static void checkGeometry(long size, long blockSize) {
-        if (blockSize < 512 || blockSize > 65536 || Long.bitCount(blockSize) != 1) {
-            throw new IllegalArgumentException("block size must be a power of two from 512 to 65536, not "
-                    + blockSize);
-        }
-        if (size <= 0 || size % blockSize != 0) {
-            throw new IllegalArgumentException("size must be a positive multiple of the block size (" + blockSize
-                    + ")");
-        }
+        int blockSize = BdevProperties.requireBlockSize(Long.parseLong(params.get(BLOCK_SIZE)));
+        BdevProperties.requireBlocks(size, blockSize);
+        return Map.of(SIZE, Long.toString(size), BLOCK_SIZE, Integer.toString(blockSize));
     }
 }

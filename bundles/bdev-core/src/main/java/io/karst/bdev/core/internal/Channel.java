@@ -203,14 +203,7 @@ final class Channel implements IoChannel {
         IoCallback cb = io.callback;
         boolean defer = owner == Thread.currentThread() && depth > 0;
         if (defer) {
-            io.deferredStatus = status;
-            io.nextDeferred = null;
-            if (deferredTail == null) {
-                deferredHead = io;
-            } else {
-                deferredTail.nextDeferred = io;
-            }
-            deferredTail = io;
+            defer(io, status);
         } else {
             io.clear();
             release(io);
@@ -227,17 +220,22 @@ final class Channel implements IoChannel {
         if (depth > 1) { // nested inside another submit on this thread: complete after it, like module completions
             PooledIo io = acquire();
             io.callback = cb;
-            io.deferredStatus = status;
-            io.nextDeferred = null;
-            if (deferredTail == null) {
-                deferredHead = io;
-            } else {
-                deferredTail.nextDeferred = io;
-            }
-            deferredTail = io;
+            defer(io, status);
         } else {
             invoke(cb, status);
         }
+    }
+
+    /** Queues a completion for the outermost submit on this (the owner) thread to deliver. */
+    private void defer(PooledIo io, IoStatus status) {
+        io.deferredStatus = status;
+        io.nextDeferred = null;
+        if (deferredTail == null) {
+            deferredHead = io;
+        } else {
+            deferredTail.nextDeferred = io;
+        }
+        deferredTail = io;
     }
 
     private void enter() {

@@ -97,6 +97,15 @@ public final class BdevJmx implements BdevRegistry.Listener {
         }
     }
 
+    /** Runs an operation, turning our exceptions into plain ones a JMX client can load. */
+    private static <T> T guarded(java.util.function.Supplier<T> operation) {
+        try {
+            return operation.get();
+        } catch (RuntimeException e) {
+            throw plain(e);
+        }
+    }
+
     /** JMX clients cannot load our exception classes: hand them plain ones with the message. */
     private static RuntimeException plain(RuntimeException e) {
         if (e instanceof BdevException be) {
@@ -120,29 +129,20 @@ public final class BdevJmx implements BdevRegistry.Listener {
 
         @Override
         public String create(String type, String name, String[] arguments) {
-            try {
-                return admin.create(type, name, arguments == null ? List.of() : List.of(arguments)).name();
-            } catch (RuntimeException e) {
-                throw plain(e);
-            }
+            return guarded(() -> admin.create(type, name, arguments == null ? List.of() : List.of(arguments)).name());
         }
 
         @Override
         public void delete(String name) {
-            try {
+            guarded(() -> {
                 admin.delete(name);
-            } catch (RuntimeException e) {
-                throw plain(e);
-            }
+                return null;
+            });
         }
 
         @Override
         public void resize(String name, String size) {
-            try {
-                admin.resize(name, Sizes.parse(size));
-            } catch (RuntimeException e) {
-                throw plain(e);
-            }
+            guarded(() -> admin.resize(name, Sizes.parse(size)));
         }
     }
 
@@ -212,40 +212,29 @@ public final class BdevJmx implements BdevRegistry.Listener {
 
         @Override
         public String[] latencyHistogram(String ioType) {
-            IoType t;
-            try {
-                t = BdevFormat.ioType(ioType);
-            } catch (IllegalArgumentException e) {
-                throw e;
-            }
+            IoType t = BdevFormat.ioType(ioType);
             return of(t).histogram().stream().map(b -> b.upperNanos() + " " + b.count()).toArray(String[]::new);
         }
 
         @Override
         public void resize(String size) {
-            try {
-                admin.resize(bdev.name(), Sizes.parse(size));
-            } catch (RuntimeException e) {
-                throw plain(e);
-            }
+            guarded(() -> admin.resize(bdev.name(), Sizes.parse(size)));
         }
 
         @Override
         public void delete() {
-            try {
+            guarded(() -> {
                 admin.delete(bdev.name());
-            } catch (RuntimeException e) {
-                throw plain(e);
-            }
+                return null;
+            });
         }
 
         @Override
         public void resetStatistics() {
-            try {
+            guarded(() -> {
                 admin.resetStatistics(bdev.name());
-            } catch (RuntimeException e) {
-                throw plain(e);
-            }
+                return null;
+            });
         }
     }
 }

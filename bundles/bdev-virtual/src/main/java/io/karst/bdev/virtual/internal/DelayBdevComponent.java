@@ -21,7 +21,7 @@ public final class DelayBdevComponent extends StackedBdevComponent {
     public DelayBdevComponent(BundleContext context, @Reference BdevRegistry registry, Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
         bdev = new DelayBdev(c.name(), c.uuid(), c.requiredString(VirtualBdevTypes.BASE_BDEV), latencies(c),
-                registry, registrar(context, "delay"));
+                registry, registrar(context));
         bdev.start();
     }
 

@@ -20,7 +20,7 @@ public final class ErrorBdevComponent extends StackedBdevComponent {
     public ErrorBdevComponent(BundleContext context, @Reference BdevRegistry registry, Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
         bdev = new ErrorBdev(c.name(), c.uuid(), c.requiredString(VirtualBdevTypes.BASE_BDEV), registry,
-                registrar(context, "error"));
+                registrar(context));
         bdev.start();
     }
 

@@ -20,7 +20,7 @@ public final class PassthruBdevComponent extends StackedBdevComponent {
     public PassthruBdevComponent(BundleContext context, @Reference BdevRegistry registry, Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
         bdev = new PassthruBdev(c.name(), c.uuid(), c.requiredString(VirtualBdevTypes.BASE_BDEV), registry,
-                registrar(context, "passthru"));
+                registrar(context));
         bdev.start();
     }
 
