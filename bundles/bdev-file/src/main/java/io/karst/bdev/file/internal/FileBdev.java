@@ -186,6 +186,11 @@ public final class FileBdev implements BlockDevice {
         return config;
     }
 
+    /** Whether the backing store is a block device (which has its own size). */
+    public boolean blockDevice() {
+        return file.kind == BackingFile.Kind.BLOCK;
+    }
+
     /** The engine in use: uring or threads. */
     public FileBdevConfig.Engine engine() {
         return engine;

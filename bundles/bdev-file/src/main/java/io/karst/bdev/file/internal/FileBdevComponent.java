@@ -65,10 +65,21 @@ public final class FileBdevComponent {
             LOG.log(System.Logger.Level.WARNING, "file bdev " + config.name() + ": only the size changes live;"
                     + " other changes apply when the bdev is created again");
         }
-        if (next.size() != config.size() || device.properties().blockCount() * config.blockSize() != next.size()) {
+        long currentBytes = device.properties().blockCount() * config.blockSize();
+        boolean resize = device.blockDevice() ? next.size() != config.size()
+                : next.size() != -1 && next.size() != currentBytes;
+        if (resize) {
             try {
                 long blocks = device.resize(next.size());
-                LOG.log(System.Logger.Level.INFO, "file bdev " + config.name() + " now has " + blocks + " blocks");
+                long bytes = blocks * config.blockSize();
+                if (device.blockDevice() && next.size() != -1 && bytes != next.size()) {
+                    LOG.log(System.Logger.Level.WARNING, "file bdev " + config.name() + ": block device "
+                            + config.filename() + " has " + bytes + " bytes, not the " + next.size()
+                            + " asked for; a block device keeps its own size");
+                } else {
+                    LOG.log(System.Logger.Level.INFO, "file bdev " + config.name() + " now has " + blocks
+                            + " blocks");
+                }
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.ERROR, "file bdev " + config.name() + " not resized: " + e.getMessage());
                 return;

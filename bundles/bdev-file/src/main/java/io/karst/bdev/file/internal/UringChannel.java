@@ -12,7 +12,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,7 +37,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * that the ring thread runs in one io_uring_enter together with its next submissions, instead of each being posted
  * by an io-wq worker under the completion lock; the kernel signals the eventfd when such work appears. A request
  * submitted by the ring thread itself (from a completion callback, the common case under load) costs no system
- * call of its own; one from another thread is queued in the ring and wakes the ring thread only when it sleeps.
+ * call of its own; one from another thread goes through a small array queue (the inbox), so its submitter never
+ * waits for the ring, and wakes the ring thread only when that sleeps.
  *
  * <p><b>Callbacks</b> run with the ring held. A request submitted from a callback on this channel is only queued
  * into the ring; the loop that runs the callbacks submits it. A submitting thread gives the ring to the
@@ -57,6 +60,7 @@ final class UringChannel implements DeviceChannel {
     private static final int MAX_IOVECS = 1024;
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int OWNED_SAFETY_WAIT_MS = 1000;
+    private static final int INBOX = 4096;
 
 
     private final FileBdev device;
@@ -106,6 +110,12 @@ final class UringChannel implements DeviceChannel {
     private final int[] sqeSlot;
     private final int[] scratch;
     private final ArrayDeque<BdevIo> waiting = new ArrayDeque<>(64);
+    /** Owned mode: requests from threads other than the ring thread, for the ring thread to take. */
+    private final ArrayBlockingQueue<BdevIo> inbox;
+    /** Owned mode: the ring thread sleeps (or is about to) and needs the eventfd to see the inbox. */
+    private final AtomicBoolean sleeping = new AtomicBoolean();
+    /** Owned mode: the ring thread has ended; late requests in the inbox are completed by their submitter. */
+    private volatile boolean ringExited;
     private final Thread completer;
 
     // all below guarded by lock
@@ -115,15 +125,12 @@ final class UringChannel implements DeviceChannel {
     private int unsubmitted;
     private int cqHead;
     private int depth;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean stop;
     private boolean released;
     private long stopDeadline;
     private boolean completerIndefinite;
     private boolean callbackFailureLogged;
-    /** Owned mode: the ring thread sleeps (or is about to) and needs the eventfd to see new submissions. */
-    private boolean ringThreadIdle;
-    private boolean wakePosted;
     // counters for diagnostics (guarded by lock)
     private long enterCalls;
     private long sleeps;
@@ -185,6 +192,7 @@ final class UringChannel implements DeviceChannel {
         this.freeCount = sqEntries;
         this.sqeSlot = new int[sqEntries];
         this.scratch = new int[sqEntries];
+        this.inbox = mode == RingMode.OWNED ? new ArrayBlockingQueue<>(INBOX) : null;
         this.completer = new Thread(mode == RingMode.OWNED ? this::ownerLoop : this::completerLoop, threadName);
         this.completer.setDaemon(true);
     }
@@ -266,30 +274,61 @@ final class UringChannel implements DeviceChannel {
             device.control(io);
             return;
         }
+        if (mode == RingMode.OWNED && Thread.currentThread() != completer) {
+            submitToRingThread(io);
+            return;
+        }
         lock.lock();
         try {
             if (closed) {
                 completeQuietly(io, IoStatus.REMOVED);
                 return;
             }
-            if (freeCount > 0 && waiting.isEmpty()) {
-                start(io);
-            } else if (waiting.size() < MAX_WAITING) {
-                waiting.addLast(io);
-            } else {
-                completeQuietly(io, IoStatus.NO_MEMORY);
-                return;
-            }
-            if (mode == RingMode.OWNED) {
-                if (ringThreadIdle && !wakePosted && Thread.currentThread() != completer) {
-                    wakePosted = true;
-                    lib.kf_eventfd_post(eventFd);
-                }
-            } else if (depth == 0) {
+            admit(io);
+            if (mode == RingMode.INLINE && depth == 0) {
                 drive(false);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Starts a request in a free slot, or queues it behind those already waiting for one. */
+    private void admit(BdevIo io) {
+        if (freeCount > 0 && waiting.isEmpty()) {
+            start(io);
+        } else if (waiting.size() < MAX_WAITING) {
+            waiting.addLast(io);
+        } else {
+            completeQuietly(io, IoStatus.NO_MEMORY);
+        }
+    }
+
+    /**
+     * Owned mode, from any thread but the ring thread: hands the request over without waiting for the ring (the
+     * ring thread may be in the kernel or running callbacks) and wakes the ring thread if it sleeps.
+     */
+    private void submitToRingThread(BdevIo io) {
+        if (closed) {
+            completeQuietly(io, IoStatus.REMOVED);
+            return;
+        }
+        if (!inbox.offer(io)) {
+            completeQuietly(io, IoStatus.NO_MEMORY);
+            return;
+        }
+        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            lib.kf_eventfd_post(eventFd);
+        }
+        if (ringExited) {
+            drainInbox(IoStatus.REMOVED);
+        }
+    }
+
+    private void drainInbox(IoStatus status) {
+        BdevIo io;
+        while ((io = inbox.poll()) != null) {
+            completeQuietly(io, status);
         }
     }
 
@@ -400,6 +439,14 @@ final class UringChannel implements DeviceChannel {
         try {
             int rounds = 0;
             for (;;) {
+                BdevIo io;
+                while ((io = inbox.poll()) != null) {
+                    if (closed) {
+                        completeQuietly(io, IoStatus.REMOVED);
+                    } else {
+                        admit(io);
+                    }
+                }
                 INT.setRelease(sqRing, sqTailOff, sqTail);
                 enterCalls++;
                 int r = lib.kf_enter(ringFd, unsubmitted, 0, getEvents);
@@ -452,6 +499,7 @@ final class UringChannel implements DeviceChannel {
             if (rc < 0) {
                 closed = true;
                 stop = true;
+                ringExited = true;
                 release();
                 return;
             }
@@ -463,23 +511,28 @@ final class UringChannel implements DeviceChannel {
                 int timeout;
                 lock.lock();
                 try {
-                    ringThreadIdle = false;
-                    wakePosted = false;
                     boolean more = driveOwned();
                     if (stop && (inFlight == 0 || System.nanoTime() - stopDeadline > 0)) {
+                        ringExited = true;
+                        drainInbox(IoStatus.REMOVED);
                         release();
                         return;
                     }
                     if (more || unsubmitted > 0) {
                         continue;
                     }
-                    ringThreadIdle = true;
                     sleeps++;
                     timeout = stop ? 5 : inFlight > 0 ? OWNED_SAFETY_WAIT_MS : -1;
                 } finally {
                     lock.unlock();
                 }
+                sleeping.set(true);
+                if (!inbox.isEmpty()) { // a request came in after the last look: no sleep
+                    sleeping.set(false);
+                    continue;
+                }
                 int w = lib.kf_eventfd_wait(eventFd, timeout);
+                sleeping.set(false);
                 if (w < 0) {
                     throw new IOException("waiting on the ring's eventfd failed: " + shim.strerror(-w));
                 }
@@ -489,6 +542,8 @@ final class UringChannel implements DeviceChannel {
             lock.lock();
             try {
                 closed = true;
+                ringExited = true;
+                drainInbox(IoStatus.ABORTED);
                 failWaiting(IoStatus.ABORTED);
                 release();
             } finally {

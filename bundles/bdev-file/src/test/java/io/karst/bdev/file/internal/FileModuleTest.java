@@ -98,9 +98,27 @@ class FileModuleTest {
         assertThat(device.properties().blockCount()).isEqualTo(1024);
         assertThat(Files.size(f)).isEqualTo(4 << 20);
 
+        c.modified(props); // nothing changed: nothing happens
+        assertThat(device.properties().blockCount()).isEqualTo(1024);
+
         c.deactivate();
         assertThat(ctx.registered.get(0).unregistered).isTrue();
         assertThat(device.isClosed()).isTrue();
+    }
+
+    @Test
+    void aFileWithoutConfiguredSizeKeepsItsSizeOnUnrelatedChanges() throws Exception {
+        FakeContext ctx = new FakeContext();
+        Path f = Files.write(dir.resolve("sized.img"), new byte[64 * 1024]);
+        Map<String, Object> props = new HashMap<>(Map.of("name", "File1", "filename", f.toString()));
+        FileBdevComponent c = new FileBdevComponent(module, ctx.context(), props);
+        FileBdev device = c.device();
+        assertThat(device.properties().blockCount()).isEqualTo(128);
+        props.put("readonly", "true");
+        c.modified(props);
+        assertThat(device.properties().blockCount()).isEqualTo(128);
+        assertThat(Files.size(f)).isEqualTo(64 * 1024);
+        c.deactivate();
     }
 
     @Test
