@@ -442,7 +442,7 @@ final class UringChannel implements DeviceChannel {
                 BdevIo io;
                 while ((io = inbox.poll()) != null) {
                     if (closed) {
-                        completeQuietly(io, IoStatus.REMOVED);
+                        completeQuietly(io, IoStatus.ABORTED); // accepted before the close, never started
                     } else {
                         admit(io);
                     }
@@ -514,7 +514,7 @@ final class UringChannel implements DeviceChannel {
                     boolean more = driveOwned();
                     if (stop && (inFlight == 0 || System.nanoTime() - stopDeadline > 0)) {
                         ringExited = true;
-                        drainInbox(IoStatus.REMOVED);
+                        drainInbox(IoStatus.ABORTED);
                         release();
                         return;
                     }
