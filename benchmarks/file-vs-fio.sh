@@ -3,7 +3,9 @@
 # file in /dev/shm, fio with its libaio and io_uring engines (direct=0) and the JMH benchmark
 # io.karst.bench.FileBdevRandomIo (through the bdev core's channel), back to back, REPS times. Prints the IOPS of
 # each and the Karst/fio ratios of each repetition (runs next to each other share the machine's state) and their
-# medians, plus the CPU each tool used per I/O and the CPU other processes used meanwhile.
+# medians, plus the CPU each tool used per I/O and the CPU other processes used meanwhile. fio runs with
+# --invalidate=0 so that it reads the same cached pages the bdev reads (on tmpfs it makes no difference; on a
+# disk file system fio would otherwise drop the file's page cache before each run and measure the disk).
 #
 # usage: benchmarks/file-vs-fio.sh [OUTDIR]
 # env:   FILE (/dev/shm/karst-file-vs-fio.img)  RUNTIME (6 s)  RAMP (2 s)  REPS (3)
@@ -57,7 +59,8 @@ run_fio() { # engine workload rep
     "$measure" "$(echo "$ramp + 0.7" | bc)" "$(echo "$ramp + $runtime - 0.5" | bc)" "$out/cpu-fio-$e-$wl-$rep.json" -- \
         fio --name="$wl" --ioengine="$e" --filename="$file" --size=1G --direct=0 --rw="$wl" --bs=4k --iodepth=32 \
         --time_based --runtime="$runtime" --ramp_time="$ramp" --thread --group_reporting --randrepeat=0 \
-        --norandommap --random_generator=lfsr --output-format=json --output="$out/fio-$e-$wl-$rep.json" >/dev/null
+        --norandommap --random_generator=lfsr --invalidate=0 \
+        --output-format=json --output="$out/fio-$e-$wl-$rep.json" >/dev/null
 }
 
 run_karst() { # workload rep ring-mode
@@ -88,7 +91,8 @@ done
 
 python3 - "$out" "$reps" "$clean" "$ring_modes" $workloads <<'EOF'
 import json, statistics, sys
-out, reps, clean, modes, workloads = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4].split(), sys.argv[5:]
+out, reps, clean = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+modes, workloads = sys.argv[4].split(), sys.argv[5:]
 
 def cpu(name):
     try:

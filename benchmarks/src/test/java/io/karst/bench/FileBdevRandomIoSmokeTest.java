@@ -24,7 +24,7 @@ class FileBdevRandomIoSmokeTest {
                 .include(FileBdevRandomIo.class.getName())
                 .param("file", dir.resolve("smoke.img").toString())
                 .param("size", "16M")
-                .param("engine", "uring", "threads")
+                .param("engine", "auto", "threads")
                 .forks(0)
                 .warmupIterations(0)
                 .measurementIterations(1)

@@ -96,8 +96,9 @@ final class BackingFile implements Closeable {
         try {
             raf = new RandomAccessFile(path.toFile(), cfg.readOnly() ? "r" : "rw");
         } catch (FileNotFoundException e) {
-            throw new IOException("cannot open " + path + (cfg.readOnly() ? " for reading: " : " for reading and writing: ")
-                    + reason(e.getMessage(), path), e);
+            throw new IOException("cannot open " + path
+                    + (cfg.readOnly() ? " for reading: " : " for reading and writing: ") + reason(e.getMessage(), path),
+                    e);
         } catch (SecurityException e) {
             throw new IOException("cannot open " + path + ": " + e.getMessage(), e);
         }

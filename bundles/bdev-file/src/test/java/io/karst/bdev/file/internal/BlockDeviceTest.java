@@ -57,7 +57,8 @@ class BlockDeviceTest {
         try {
             assertThat(b.properties().blockCount()).isEqualTo((32 << 20) / 4096);
             assertThat(b.properties().productName()).isEqualTo("Block device disk");
-            assertThat(b.driverInfo()).containsEntry("kind", "block device").containsEntry("logical_block_size", "4096");
+            assertThat(b.driverInfo()).containsEntry("kind", "block device")
+                    .containsEntry("logical_block_size", "4096");
         } finally {
             b.close();
         }

@@ -258,15 +258,15 @@ class FileBdevTest {
 
     @Test
     void aReadOnlyFileSystemIsReportedPlainly() throws Exception {
-        assumeTrue(Sys.root(), "needs root to mount a read-only tmpfs");
         Path mnt = Files.createDirectory(dir.resolve("ro-mnt"));
-        Sys.run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt.toString());
+        Sys.mountTmpfs(mnt, "4m");
         try {
             Files.write(mnt.resolve("f.img"), new byte[1 << 20]);
             Sys.run("mount", "-o", "remount,ro", mnt.toString());
             assertThatThrownBy(() -> FileBdev.open(cfg(mnt.resolve("f.img"), -1, FileBdevConfig.Engine.AUTO),
                     TestShim.get())).isInstanceOf(IOException.class)
-                    .hasMessage("cannot open " + mnt.resolve("f.img") + " for reading and writing: Read-only file system");
+                    .hasMessage("cannot open " + mnt.resolve("f.img")
+                            + " for reading and writing: Read-only file system");
             FileBdev ro = open(new FileBdevConfig("Ro", null, mnt.resolve("f.img"), 512, -1, false, true,
                     FileBdevConfig.Engine.AUTO), TestShim.get());
             assertThat(ro.properties().blockCount()).isEqualTo(2048);

@@ -48,6 +48,16 @@ final class Sys {
         return out;
     }
 
+    /** Mounts a tmpfs of {@code size} on {@code dir}, or skips the test when this machine does not allow it. */
+    static void mountTmpfs(Path dir, String size) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(root(), "needs root to mount a tmpfs");
+        try {
+            run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "cannot mount a tmpfs here: " + e.getMessage());
+        }
+    }
+
     /** Bytes the file system allocated for a file (st_blocks * 512). */
     static long allocated(Path file) throws IOException {
         return Long.parseLong(run("stat", "-c", "%b", file.toString()).trim()) * 512;
