@@ -54,9 +54,11 @@ echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, fio $(fio --version), $(j
 echo "# runtime ${runtime}s after ${ramp}s ramp, ${reps} repetitions, karst engine=${engine} via=${via}" \
     "ring modes: ${ring_modes}; results in $out"
 
+calc() { awk "BEGIN { print $1 }"; }
+
 run_fio() { # engine workload rep
     local e=$1 wl=$2 rep=$3
-    "$measure" "$(echo "$ramp + 0.7" | bc)" "$(echo "$ramp + $runtime - 0.5" | bc)" "$out/cpu-fio-$e-$wl-$rep.json" -- \
+    "$measure" "$(calc "$ramp + 0.7")" "$(calc "$ramp + $runtime - 0.5")" "$out/cpu-fio-$e-$wl-$rep.json" -- \
         fio --name="$wl" --ioengine="$e" --filename="$file" --size=1G --direct=0 --rw="$wl" --bs=4k --iodepth=32 \
         --time_based --runtime="$runtime" --ramp_time="$ramp" --thread --group_reporting --randrepeat=0 \
         --norandommap --random_generator=lfsr --invalidate=0 \
@@ -70,7 +72,7 @@ run_karst() { # workload rep ring-mode
         randwrite) bench=randWrite ;;
         *) echo "unknown workload $wl" >&2; exit 2 ;;
     esac
-    "$measure" "$(echo "$ramp + 1.5" | bc)" "$(echo "$ramp + $runtime" | bc)" "$out/cpu-karst-$mode-$wl-$rep.json" -- \
+    "$measure" "$(calc "$ramp + 1.5")" "$(calc "$ramp + $runtime")" "$out/cpu-karst-$mode-$wl-$rep.json" -- \
         java -jar "$jar" "io.karst.bench.FileBdevRandomIo.${bench}\$" -p file="$file" -p size=1G \
         -p engine="$engine" -p via="$via" -p ringMode="$mode" -f 1 -wi 1 -w "${ramp}s" -i 1 -r "${runtime}s" \
         -rf json -rff "$out/karst-$mode-$wl-$rep.json" >"$out/karst-$mode-$wl-$rep.log" 2>&1 \
