@@ -5,6 +5,12 @@ import java.nio.ByteBuffer;
 /**
  * Submits I/O to a bdev. One thread at a time submits on a channel; completions may arrive on any thread.
  *
+ * <p>A completion callback that runs on another thread than the channel's submitting thread must not submit on
+ * the same channel itself: it hands the work back to the submitting thread (an event loop, a queue), or the
+ * caller serialises the two threads. Callbacks that run on the submitting thread — including completions
+ * delivered before the submit call returns — may submit again; the channel then delivers their completions
+ * after the outermost submit returns, so loops that resubmit from the callback iterate instead of recursing.
+ *
  * <p>Data buffers are passed by reference: each {@link ByteBuffer} contributes the bytes between its position and
  * limit, and neither the layer nor a module changes a caller's position or limit. The buffers must stay untouched
  * until the completion. Direct buffers avoid copies in modules that hand memory to the kernel.

@@ -25,7 +25,8 @@ final class Channel implements IoChannel {
     final RegisteredBdev bdev;
     final Descriptor descriptor;
     final int blockSize;
-    private final DeviceChannel deviceChannel;
+    /** The module's channel, opened by the first request (an idle channel costs the module nothing). */
+    private DeviceChannel deviceChannel;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicReference<PooledIo> free = new AtomicReference<>();
     private final AtomicBoolean deviceChannelClosed = new AtomicBoolean();
@@ -38,11 +39,10 @@ final class Channel implements IoChannel {
     private PooledIo deferredHead;
     private PooledIo deferredTail;
 
-    Channel(RegisteredBdev bdev, Descriptor descriptor, DeviceChannel deviceChannel) {
+    Channel(RegisteredBdev bdev, Descriptor descriptor) {
         this.bdev = bdev;
         this.descriptor = descriptor;
         this.blockSize = bdev.blockSize();
-        this.deviceChannel = deviceChannel;
     }
 
     @Override
@@ -107,7 +107,11 @@ final class Channel implements IoChannel {
             io.startNanos = System.nanoTime();
             io.enterModule();
             try {
-                deviceChannel.submit(io);
+                DeviceChannel dc = deviceChannel;
+                if (dc == null) {
+                    dc = openDeviceChannel();
+                }
+                dc.submit(io);
             } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.ERROR, "bdev " + bdev.name() + ": module failed to submit " + type, e);
                 io.complete(IoStatus.FAILED);
@@ -322,10 +326,25 @@ final class Channel implements IoChannel {
         return closed;
     }
 
+    /** Opens the module's channel on the submitting thread; a close racing with it closes it afterwards. */
+    private DeviceChannel openDeviceChannel() {
+        DeviceChannel dc = bdev.device.openChannel();
+        synchronized (this) {
+            deviceChannel = dc;
+        }
+        return dc;
+    }
+
     private void closeDeviceChannel() {
         if (deviceChannelClosed.compareAndSet(false, true)) {
+            DeviceChannel dc;
+            synchronized (this) {
+                dc = deviceChannel;
+            }
             try {
-                deviceChannel.close();
+                if (dc != null) {
+                    dc.close();
+                }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "bdev " + bdev.name() + ": closing a module channel failed", e);
             }

@@ -207,7 +207,7 @@ final class RegisteredBdev implements Bdev, BdevHost {
     }
 
     Channel newChannel(Descriptor d) {
-        Channel ch = new Channel(this, d, device.openChannel());
+        Channel ch = new Channel(this, d);
         channels.add(ch);
         return ch;
     }
