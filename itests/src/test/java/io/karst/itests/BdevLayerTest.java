@@ -186,6 +186,25 @@ public class BdevLayerTest extends KarstContainerTestSupport {
     }
 
     @Test
+    public void fileBdevsUseIoUringInsideKarafAndFlushForReal() throws Exception {
+        Path image = Path.of(System.getProperty("karaf.data"), "itest-file.img");
+        executeCommand("bdev:create file File1 " + image + " size=32M block_size=4096");
+        String info = executeCommand("bdev:info File1");
+        // the native shim loads inside OSGi: no silent fallback to the thread-pool engine
+        assertTrue(info, info.contains("engine: uring (auto)"));
+        assertFalse(info, info.contains("fallback"));
+        String perf = executeCommand("bdev:perf -w verify -q 32 -t 1 -m 2 File1");
+        assertTrue(perf, perf.contains(" 0 errors, 0 miscompares"));
+        try (BdevDescriptor d = currentRegistry().open("File1", OpenOptions.frontend("flusher"))) {
+            IoChannel ch = d.openChannel();
+            assertEquals(IoStatus.SUCCESS, io(ch::flush));
+        }
+        assertEquals(32L << 20, Files.size(image));
+        executeCommand("bdev:delete File1");
+        assertTrue("deleting the bdev leaves the user's file alone", Files.exists(image));
+    }
+
+    @Test
     public void badCommandInputGetsClearErrors() throws Exception {
         String[][] cases = {
             {"bdev:create malloc Bad1 0", "size must be a positive multiple of the block size"},
