@@ -4,7 +4,7 @@ import io.karst.bdev.IoCallback;
 import io.karst.bdev.IoChannel;
 import io.karst.bdev.IoStatus;
 import io.karst.bdev.IoType;
-import io.karst.bdev.spi.BdevIo;
+import io.karst.bdev.spi.SimpleBdevIo;
 import io.karst.bdev.spi.DeviceChannel;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -161,17 +161,14 @@ public final class ClosedLoop {
     }
 
     /** One request slot: its buffer, its random sequence, and (for the module's channel) the request itself. */
-    private final class Slot implements IoCallback, BdevIo {
+    private final class Slot extends SimpleBdevIo implements IoCallback {
         final ByteBuffer buf;
-        final ByteBuffer[] iov;
         long state;
         Slot next;
-        IoType type;
-        long lba;
 
         Slot(ByteBuffer buf, long seed) {
+            super(IoType.READ, 0, blocksPerIo, ClosedLoop.this.blockSize, new ByteBuffer[]{buf}, 0);
             this.buf = buf;
-            this.iov = new ByteBuffer[]{buf};
             this.state = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
         }
 
@@ -186,7 +183,7 @@ public final class ClosedLoop {
 
         void start(IoType t, long at) {
             type = t;
-            lba = at;
+            offsetBlocks = at;
         }
 
         @Override
@@ -208,41 +205,6 @@ public final class ClosedLoop {
         }
 
         // ---- BdevIo, for the module's channel
-
-        @Override
-        public IoType type() {
-            return type;
-        }
-
-        @Override
-        public long offsetBlocks() {
-            return lba;
-        }
-
-        @Override
-        public long numBlocks() {
-            return blocksPerIo;
-        }
-
-        @Override
-        public int blockSize() {
-            return blockSize;
-        }
-
-        @Override
-        public ByteBuffer[] iov() {
-            return iov;
-        }
-
-        @Override
-        public ByteBuffer[] writeIov() {
-            return null;
-        }
-
-        @Override
-        public int flags() {
-            return 0;
-        }
 
         @Override
         public void complete(IoStatus status) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.karst.bdev.IoStatus;
 import io.karst.bdev.IoType;
-import io.karst.bdev.spi.BdevIo;
+import io.karst.bdev.spi.SimpleBdevIo;
 import io.karst.bdev.spi.DeviceChannel;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -84,18 +84,15 @@ class SteadyStateAllocationTest {
     }
 
     /** A request that submits itself again from its completion until the run is over. */
-    private static final class LoopIo implements BdevIo {
+    private static final class LoopIo extends SimpleBdevIo {
         private final DeviceChannel ch;
-        private final ByteBuffer[] iov;
         Run run;
-        private long lba;
-        private IoType type;
         private long seq;
 
         LoopIo(DeviceChannel ch, int index) {
+            super(IoType.READ, 0, 1, BS, new ByteBuffer[]{index % 2 == 0 ? TestIo.aligned(BS)
+                    : ByteBuffer.allocate(BS)}, 0); // direct and heap buffers
             this.ch = ch;
-            ByteBuffer buf = index % 2 == 0 ? TestIo.aligned(BS) : ByteBuffer.allocate(BS); // direct and heap
-            this.iov = new ByteBuffer[]{buf};
             this.seq = index * 7919L;
         }
 
@@ -108,7 +105,7 @@ class SteadyStateAllocationTest {
                 return;
             }
             seq = seq * 6364136223846793005L + 1442695040888963407L;
-            lba = Long.remainderUnsigned(seq >>> 16, BLOCKS);
+            offsetBlocks = Long.remainderUnsigned(seq >>> 16, BLOCKS);
             type = (seq & 3) == 0 ? IoType.WRITE : IoType.READ;
             ch.submit(this);
         }
@@ -121,39 +118,11 @@ class SteadyStateAllocationTest {
             next();
         }
 
-        @Override
-        public IoType type() {
-            return type;
-        }
 
-        @Override
-        public long offsetBlocks() {
-            return lba;
-        }
 
-        @Override
-        public long numBlocks() {
-            return 1;
-        }
 
-        @Override
-        public int blockSize() {
-            return BS;
-        }
 
-        @Override
-        public ByteBuffer[] iov() {
-            return iov;
-        }
 
-        @Override
-        public ByteBuffer[] writeIov() {
-            return null;
-        }
 
-        @Override
-        public int flags() {
-            return 0;
-        }
     }
 }

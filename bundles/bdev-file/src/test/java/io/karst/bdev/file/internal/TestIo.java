@@ -2,7 +2,7 @@ package io.karst.bdev.file.internal;
 
 import io.karst.bdev.IoStatus;
 import io.karst.bdev.IoType;
-import io.karst.bdev.spi.BdevIo;
+import io.karst.bdev.spi.SimpleBdevIo;
 import io.karst.bdev.spi.DeviceChannel;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -10,24 +10,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** A request as the core would hand it to a module, completing a future (and remembering the thread). */
-final class TestIo implements BdevIo {
-    final IoType type;
-    final long offsetBlocks;
-    final long numBlocks;
-    final int blockSize;
-    final ByteBuffer[] iov;
-    final int flags;
+final class TestIo extends SimpleBdevIo {
     final CompletableFuture<IoStatus> done = new CompletableFuture<>();
     volatile Thread completedOn;
     volatile Consumer<TestIo> onComplete;
 
     TestIo(IoType type, long offsetBlocks, long numBlocks, int blockSize, ByteBuffer[] iov, int flags) {
-        this.type = type;
-        this.offsetBlocks = offsetBlocks;
-        this.numBlocks = numBlocks;
-        this.blockSize = blockSize;
-        this.iov = iov;
-        this.flags = flags;
+        super(type, offsetBlocks, numBlocks, blockSize, iov, flags);
     }
 
     static TestIo read(long lba, long blocks, int bs, ByteBuffer... iov) {
@@ -54,41 +43,6 @@ final class TestIo implements BdevIo {
         } catch (Exception e) {
             throw new AssertionError(type + " at " + offsetBlocks + " did not complete", e);
         }
-    }
-
-    @Override
-    public IoType type() {
-        return type;
-    }
-
-    @Override
-    public long offsetBlocks() {
-        return offsetBlocks;
-    }
-
-    @Override
-    public long numBlocks() {
-        return numBlocks;
-    }
-
-    @Override
-    public int blockSize() {
-        return blockSize;
-    }
-
-    @Override
-    public ByteBuffer[] iov() {
-        return iov;
-    }
-
-    @Override
-    public ByteBuffer[] writeIov() {
-        return null;
-    }
-
-    @Override
-    public int flags() {
-        return flags;
     }
 
     @Override
