@@ -30,8 +30,17 @@ public interface BdevAdmin {
     /** Changes the size of a bdev whose module supports it; holders get a resize event. */
     Bdev resize(String name, long newSizeBytes);
 
+    /**
+     * Changes parameters of a configured bdev (e.g. a delay bdev's latencies); the type validates the result and
+     * the module applies it. Parameters the module cannot change while the bdev exists are refused by the type.
+     */
+    void reconfigure(String name, Map<String, String> changes);
+
     /** Whether the bdev was created through configuration (and so can be deleted or resized here). */
     boolean isConfigured(String name);
+
+    /** Names of all configured bdevs, registered or not (a virtual bdev may be waiting for its base), sorted. */
+    List<String> configuredNames();
 
     /** The stored configuration of a configured bdev (type and parameters), for exports of the configuration. */
     Map<String, String> configuration(String name);

@@ -43,4 +43,9 @@ public interface BdevType {
      * @throws IllegalArgumentException with a message for the operator
      */
     Map<String, Object> configure(Map<String, String> parameters);
+
+    /** SPDK's JSON-RPC methods for this type, or {@code null} when SPDK has none. */
+    default SpdkRpcMapping spdkRpc() {
+        return null;
+    }
 }

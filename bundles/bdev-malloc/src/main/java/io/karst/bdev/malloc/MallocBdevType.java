@@ -3,6 +3,8 @@ package io.karst.bdev.malloc;
 import io.karst.bdev.BdevAdmin.Parameter;
 import io.karst.bdev.spi.BdevProperties;
 import io.karst.bdev.spi.BdevType;
+import io.karst.bdev.spi.SizedSpdkRpc;
+import io.karst.bdev.spi.SpdkRpcMapping;
 import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
@@ -38,6 +40,11 @@ public final class MallocBdevType implements BdevType {
     @Override
     public boolean resizable() {
         return true;
+    }
+
+    @Override
+    public SpdkRpcMapping spdkRpc() {
+        return SizedSpdkRpc.MALLOC;
     }
 
     @Override

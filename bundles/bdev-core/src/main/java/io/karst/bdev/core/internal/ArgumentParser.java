@@ -63,6 +63,15 @@ final class ArgumentParser {
      */
     static Map<String, String> normalise(String type, List<Parameter> params, Map<String, String> given,
                                          BdevRegistry registry) {
+        return normalise(type, params, given, registry, true);
+    }
+
+    /**
+     * As {@link #normalise(String, List, Map, BdevRegistry)}; with {@code checkBases} false, base bdevs are taken as
+     * they are (a bdev being reconfigured already holds its base).
+     */
+    static Map<String, String> normalise(String type, List<Parameter> params, Map<String, String> given,
+                                         BdevRegistry registry, boolean checkBases) {
         for (String key : given.keySet()) {
             if (!isParameter(params, key) && !key.equals(BdevType.UUID)) {
                 throw new BdevException(BdevException.Reason.INVALID, "unknown parameter '" + key + "' for " + type
@@ -82,7 +91,8 @@ final class ArgumentParser {
                     continue;
                 }
             }
-            out.put(p.name(), value(p, raw.trim(), registry));
+            out.put(p.name(), p.kind() == Parameter.Kind.BDEV && !checkBases ? raw.trim()
+                    : value(p, raw.trim(), registry));
         }
         String uuid = given.get(BdevType.UUID);
         if (uuid != null && !uuid.isBlank()) {

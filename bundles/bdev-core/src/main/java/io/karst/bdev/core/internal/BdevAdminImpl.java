@@ -240,8 +240,73 @@ public final class BdevAdminImpl implements BdevAdmin {
     }
 
     @Override
+    public void reconfigure(String name, Map<String, String> changes) {
+        Configuration config = requireConfigured(name);
+        BdevType t = typeOf(config).orElseThrow(() -> new BdevException(BdevException.Reason.NOT_FOUND,
+                "the module of bdev " + name + " is not available"));
+        Map<String, String> current = configuration(name);
+        Map<String, String> given = new LinkedHashMap<>();
+        for (BdevAdmin.Parameter p : t.parameters()) {
+            if (current.containsKey(p.name())) {
+                given.put(p.name(), current.get(p.name()));
+            }
+            if (p.kind() == BdevAdmin.Parameter.Kind.BDEV && changes.containsKey(p.name())
+                    && !changes.get(p.name()).equals(current.get(p.name()))) {
+                throw new BdevException(BdevException.Reason.UNSUPPORTED, "the base bdev of " + name
+                        + " cannot change; delete it and create it again");
+            }
+        }
+        given.putAll(changes);
+        Map<String, String> normalised = ArgumentParser.normalise(t.name(), t.parameters(), given, registry, false);
+        Map<String, Object> props = new LinkedHashMap<>();
+        Dictionary<String, Object> stored = config.getProperties();
+        for (Enumeration<String> keys = stored.keys(); keys.hasMoreElements(); ) {
+            String k = keys.nextElement();
+            if (!k.equals("service.pid") && !k.equals("service.factoryPid") && !k.equals("service.bundleLocation")) {
+                props.put(k, stored.get(k));
+            }
+        }
+        try {
+            props.putAll(strings(t.configure(normalised)));
+        } catch (IllegalArgumentException e) {
+            throw new BdevException(BdevException.Reason.INVALID, e.getMessage());
+        }
+        try {
+            configRepository.update(config.getPid(), props);
+        } catch (IOException e) {
+            throw new BdevException(BdevException.Reason.FAILED, "cannot store the configuration of " + name + ": "
+                    + e.getMessage(), e);
+        }
+        LOG.log(System.Logger.Level.INFO, "reconfigured bdev {0}: {1}", name, changes);
+    }
+
+    @Override
     public boolean isConfigured(String name) {
         return find(name).isPresent();
+    }
+
+    @Override
+    public List<String> configuredNames() {
+        List<String> out = new ArrayList<>();
+        for (BdevType t : types.values()) {
+            try {
+                Configuration[] found = configAdmin.listConfigurations("(service.factoryPid=" + ldap(t.factoryPid())
+                        + ")");
+                if (found != null) {
+                    for (Configuration c : found) {
+                        Object n = c.getProperties() == null ? null : c.getProperties().get(BdevType.NAME);
+                        if (n != null) {
+                            out.add(n.toString());
+                        }
+                    }
+                }
+            } catch (IOException | InvalidSyntaxException e) {
+                throw new BdevException(BdevException.Reason.FAILED, "cannot read configurations: " + e.getMessage(),
+                        e);
+            }
+        }
+        out.sort(null);
+        return out;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.karst.bdev.file.internal;
 import io.karst.bdev.BdevAdmin.Parameter;
 import io.karst.bdev.BdevAdmin.Parameter.Kind;
 import io.karst.bdev.spi.BdevType;
+import io.karst.bdev.spi.SpdkRpcMapping;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,6 +101,11 @@ public final class FileModule implements BdevType {
     @Override
     public boolean resizable() {
         return true;
+    }
+
+    @Override
+    public SpdkRpcMapping spdkRpc() {
+        return AioSpdkRpc.INSTANCE;
     }
 
     /**

@@ -40,7 +40,7 @@ public final class ErrorBdev extends StackedBdev {
         }
     }
 
-    private record Rule(Injection injection, int remaining) {
+    private record Rule(Injection injection, int remaining, int corruptOffset, byte corruptValue) {
     }
 
     private final Map<IoType, Rule> rules = new EnumMap<>(IoType.class);
@@ -60,12 +60,21 @@ public final class ErrorBdev extends StackedBdev {
      * Injects {@code injection} into the next {@code count} requests of the given type ({@code null}: every type).
      * A count of 0 clears the injection.
      */
-    public synchronized void inject(IoType type, Injection injection, int count) {
+    public void inject(IoType type, Injection injection, int count) {
+        inject(type, injection, count, 0, (byte) 0xff);
+    }
+
+    /**
+     * As {@link #inject(IoType, Injection, int)}; a {@link Injection#CORRUPT} injection XORs the byte at
+     * {@code corruptOffset} of the data with {@code corruptValue}.
+     */
+    public synchronized void inject(IoType type, Injection injection, int count, int corruptOffset,
+                                    byte corruptValue) {
         for (IoType t : type == null ? IoType.values() : new IoType[]{type}) {
             if (count <= 0) {
                 rules.remove(t);
             } else {
-                rules.put(t, new Rule(injection, count));
+                rules.put(t, new Rule(injection, count, corruptOffset, corruptValue));
             }
         }
     }
@@ -82,7 +91,7 @@ public final class ErrorBdev extends StackedBdev {
         return out;
     }
 
-    private synchronized Injection take(IoType type) {
+    private synchronized Rule take(IoType type) {
         Rule r = rules.get(type);
         if (r == null) {
             return null;
@@ -90,9 +99,9 @@ public final class ErrorBdev extends StackedBdev {
         if (r.remaining() <= 1) {
             rules.remove(type);
         } else {
-            rules.put(type, new Rule(r.injection(), r.remaining() - 1));
+            rules.put(type, new Rule(r.injection(), r.remaining() - 1, r.corruptOffset(), r.corruptValue()));
         }
-        return r.injection();
+        return r;
     }
 
     @Override
@@ -102,7 +111,8 @@ public final class ErrorBdev extends StackedBdev {
             forward(io, base);
             return;
         }
-        Injection inj = rules.isEmpty() ? null : take(io.type());
+        Rule rule = rules.isEmpty() ? null : take(io.type());
+        Injection inj = rule == null ? null : rule.injection();
         if (inj == null) {
             forward(io, base);
         } else if (inj.status != null) {
@@ -115,31 +125,40 @@ public final class ErrorBdev extends StackedBdev {
         } else if (io.type() == IoType.READ) {
             base.submit(io.type(), io.offsetBlocks(), io.numBlocks(), io.iov(), null, io.flags(), status -> {
                 if (status == IoStatus.SUCCESS) {
-                    flipFirstByte(io.iov());
+                    corrupt(io.iov(), rule);
                 }
                 io.complete(status);
             });
         } else if (io.type() == IoType.WRITE) {
-            ByteBuffer[] copy = corruptedCopy(io.iov());
+            ByteBuffer[] copy = corruptedCopy(io.iov(), rule);
             base.submit(io.type(), io.offsetBlocks(), io.numBlocks(), copy, null, io.flags(), io);
         } else {
             forward(io, base);
         }
     }
 
-    private static void flipFirstByte(ByteBuffer[] iov) {
-        ByteBuffer b = iov[0];
-        b.put(b.position(), (byte) ~b.get(b.position()));
+    /** XORs the byte at the rule's offset into the data (wrapping within the request) with its value. */
+    private static void corrupt(ByteBuffer[] iov, Rule rule) {
+        long total = io.karst.bdev.spi.Iov.length(iov);
+        long at = Math.floorMod(rule.corruptOffset(), total);
+        for (ByteBuffer b : iov) {
+            if (at < b.remaining()) {
+                int i = b.position() + (int) at;
+                b.put(i, (byte) (b.get(i) ^ rule.corruptValue()));
+                return;
+            }
+            at -= b.remaining();
+        }
     }
 
-    private static ByteBuffer[] corruptedCopy(ByteBuffer[] iov) {
+    private static ByteBuffer[] corruptedCopy(ByteBuffer[] iov, Rule rule) {
         ByteBuffer[] copy = new ByteBuffer[iov.length];
         for (int i = 0; i < iov.length; i++) {
             ByteBuffer c = ByteBuffer.allocateDirect(iov[i].remaining());
             c.put(0, iov[i], iov[i].position(), iov[i].remaining());
             copy[i] = c;
         }
-        flipFirstByte(copy);
+        corrupt(copy, rule);
         return copy;
     }
 

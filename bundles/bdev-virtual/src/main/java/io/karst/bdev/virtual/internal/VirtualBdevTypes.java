@@ -2,6 +2,7 @@ package io.karst.bdev.virtual.internal;
 
 import io.karst.bdev.BdevAdmin.Parameter;
 import io.karst.bdev.spi.BdevType;
+import io.karst.bdev.spi.SpdkRpcMapping;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class VirtualBdevTypes {
         @Override public String factoryPid() { return PASSTHRU_PID; }
         @Override public List<Parameter> parameters() { return List.of(base()); }
         @Override public Map<String, Object> configure(Map<String, String> params) { return baseOnly(params); }
+        @Override public SpdkRpcMapping spdkRpc() { return StackedSpdkRpc.PASSTHRU; }
     }
 
     /** {@code error}. */
@@ -47,6 +49,7 @@ public final class VirtualBdevTypes {
         @Override public String factoryPid() { return ERROR_PID; }
         @Override public List<Parameter> parameters() { return List.of(base()); }
         @Override public Map<String, Object> configure(Map<String, String> params) { return baseOnly(params); }
+        @Override public SpdkRpcMapping spdkRpc() { return StackedSpdkRpc.ERROR; }
     }
 
     /** {@code delay}. */
@@ -55,6 +58,7 @@ public final class VirtualBdevTypes {
         @Override public String name() { return "delay"; }
         @Override public String description() { return "adds latency (microseconds, per I/O type) to a base bdev"; }
         @Override public String factoryPid() { return DELAY_PID; }
+        @Override public SpdkRpcMapping spdkRpc() { return StackedSpdkRpc.DELAY; }
 
         @Override
         public List<Parameter> parameters() {
