@@ -47,6 +47,9 @@ public class BdevPerfCommand implements Action {
     @Option(name = "-M", aliases = "--read-percent", description = "reads in randrw, percent (default 70)")
     int readPercent = 70;
 
+    @Option(name = "-s", aliases = "--silent", description = "no progress lines, only the result")
+    boolean silent;
+
     @Override
     public Object execute() throws Exception {
         BdevPerf.Workload w;
@@ -60,8 +63,10 @@ public class BdevPerfCommand implements Action {
         if (size > 16 << 20) {
             throw new BdevException(BdevException.Reason.INVALID, "I/O size at most 16M");
         }
+        BdevPerf.Progress progress = silent ? null : (secs, ios, iops) -> System.out.printf(Locale.ROOT,
+                "%6.1f s  %12d I/Os  %10.0f IOPS%n", secs, ios, iops);
         BdevPerf.Result r = BdevPerf.run(registry, new BdevPerf.Options(name, w, (int) size, queueDepth, threads,
-                seconds, readPercent));
+                seconds, readPercent), progress);
         System.out.println(name + " " + workload + " qd=" + queueDepth + " io=" + ioSize + " threads=" + threads
                 + ": " + r);
         if (r.errors() > 0 || r.miscompares() > 0) {

@@ -52,7 +52,17 @@ public final class BdevPerf {
     private BdevPerf() {
     }
 
+    /** Told once a second while a run goes on: seconds so far, I/Os completed so far, I/Os per second lately. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(double seconds, long ios, double iops);
+    }
+
     public static Result run(BdevRegistry registry, Options o) throws InterruptedException {
+        return run(registry, o, null);
+    }
+
+    public static Result run(BdevRegistry registry, Options o, Progress progress) throws InterruptedException {
         if (o.queueDepth() < 1 || o.queueDepth() > 1024 || o.threads() < 1 || o.threads() > 64 || o.seconds() <= 0) {
             throw new BdevException(BdevException.Reason.INVALID, "queue depth 1..1024, threads 1..64, time > 0");
         }
@@ -84,8 +94,23 @@ public final class BdevPerf {
                 threads.add(th);
                 th.start();
             }
+            long start = System.nanoTime();
+            long lastIos = 0;
+            long lastNanos = start;
             for (Thread th : threads) {
-                th.join();
+                while (th.isAlive()) {
+                    th.join(1000);
+                    long now = System.nanoTime();
+                    if (progress != null && th.isAlive() && now - lastNanos >= 900_000_000L) {
+                        long ios = 0;
+                        for (Worker w : workers) {
+                            ios += w.completed;
+                        }
+                        progress.update((now - start) / 1e9, ios, (ios - lastIos) * 1e9 / (now - lastNanos));
+                        lastIos = ios;
+                        lastNanos = now;
+                    }
+                }
             }
             Histogram all = new Histogram(3_600_000_000_000L, 2);
             long ios = 0;
@@ -121,7 +146,7 @@ public final class BdevPerf {
         private final Histogram latency = new Histogram(3_600_000_000_000L, 2);
         private Thread thread;
         private Slot localHead;
-        long completed;
+        long completed; // read racily for progress lines only
         long errors;
         long miscompares;
         long elapsedNanos;
