@@ -3,7 +3,6 @@ package io.karst.bdev.core.command;
 import io.karst.bdev.BdevException;
 import io.karst.bdev.BdevRegistry;
 import io.karst.bdev.core.internal.BdevPerf;
-import io.karst.bdev.spi.Sizes;
 import java.util.Locale;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -52,21 +51,11 @@ public class BdevPerfCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        BdevPerf.Workload w;
-        try {
-            w = BdevPerf.Workload.valueOf(workload.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new BdevException(BdevException.Reason.INVALID, "unknown workload '" + workload
-                    + "' (read, write, randread, randwrite, randrw, verify)");
-        }
-        long size = Sizes.parse(ioSize);
-        if (size > 16 << 20) {
-            throw new BdevException(BdevException.Reason.INVALID, "I/O size at most 16M");
-        }
+        BdevPerf.Options options = BdevPerf.options(name, workload, queueDepth, ioSize, seconds, threads,
+                readPercent);
         BdevPerf.Progress progress = silent ? null : (secs, ios, iops) -> System.out.printf(Locale.ROOT,
                 "%6.1f s  %12d I/Os  %10.0f IOPS%n", secs, ios, iops);
-        BdevPerf.Result r = BdevPerf.run(registry, new BdevPerf.Options(name, w, (int) size, queueDepth, threads,
-                seconds, readPercent), progress);
+        BdevPerf.Result r = BdevPerf.run(registry, options, progress);
         System.out.println(name + " " + workload + " qd=" + queueDepth + " io=" + ioSize + " threads=" + threads
                 + ": " + r);
         if (r.errors() > 0 || r.miscompares() > 0) {

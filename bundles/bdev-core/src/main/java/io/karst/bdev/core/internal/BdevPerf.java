@@ -52,6 +52,28 @@ public final class BdevPerf {
     private BdevPerf() {
     }
 
+    /** Options from what an operator types: workload by name, I/O size with a unit ("4K"). */
+    public static Options options(String bdev, String workload, int queueDepth, String ioSize, double seconds,
+                                  int threads, int readPercent) {
+        Workload w;
+        try {
+            w = Workload.valueOf(workload.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new BdevException(BdevException.Reason.INVALID, "unknown workload '" + workload
+                    + "' (read, write, randread, randwrite, randrw, verify)");
+        }
+        long size;
+        try {
+            size = io.karst.bdev.spi.Sizes.parse(ioSize);
+        } catch (IllegalArgumentException e) {
+            throw new BdevException(BdevException.Reason.INVALID, e.getMessage());
+        }
+        if (size > 16 << 20) {
+            throw new BdevException(BdevException.Reason.INVALID, "I/O size at most 16M");
+        }
+        return new Options(bdev, w, (int) size, queueDepth, threads, seconds, readPercent);
+    }
+
     /** Told once a second while a run goes on: seconds so far, I/Os completed so far, I/Os per second lately. */
     @FunctionalInterface
     public interface Progress {

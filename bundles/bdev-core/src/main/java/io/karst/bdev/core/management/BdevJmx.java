@@ -6,6 +6,7 @@ import io.karst.bdev.BdevException;
 import io.karst.bdev.BdevRegistry;
 import io.karst.bdev.IoStatistics;
 import io.karst.bdev.IoType;
+import io.karst.bdev.core.internal.BdevPerf;
 import io.karst.bdev.spi.Sizes;
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -143,6 +144,19 @@ public final class BdevJmx implements BdevRegistry.Listener {
         @Override
         public void resize(String name, String size) {
             guarded(() -> admin.resize(name, Sizes.parse(size)));
+        }
+
+        @Override
+        public String perf(String name, String workload, int queueDepth, String ioSize, double seconds, int threads) {
+            return guarded(() -> {
+                try {
+                    return BdevPerf.run(registry, BdevPerf.options(name, workload, queueDepth, ioSize, seconds,
+                            threads, 70)).toString();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted");
+                }
+            });
         }
     }
 

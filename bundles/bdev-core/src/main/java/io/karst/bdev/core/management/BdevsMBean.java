@@ -13,4 +13,10 @@ public interface BdevsMBean {
     void delete(String name);
 
     void resize(String name, String size);
+
+    /**
+     * Runs {@code bdev:perf} on a bdev and returns its result line: workload read, write, randread, randwrite,
+     * randrw or verify; I/O size e.g. "4K".
+     */
+    String perf(String name, String workload, int queueDepth, String ioSize, double seconds, int threads);
 }

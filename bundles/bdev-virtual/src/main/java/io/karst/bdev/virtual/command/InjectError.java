@@ -39,7 +39,7 @@ public class InjectError implements Action {
     @Override
     public Object execute() {
         injector.inject(name, ioType, errorType, count);
-        List<String> active = injector.injections(name);
+        List<String> active = List.of(injector.injections(name));
         System.out.println(name + ": " + (active.isEmpty() ? "no injections" : String.join(", ", active)));
         return null;
     }

@@ -2,19 +2,74 @@ package io.karst.bdev.virtual.internal;
 
 import io.karst.bdev.BdevException;
 import io.karst.bdev.IoType;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.management.DynamicMBean;
+import javax.management.NotCompliantMBeanException;
+import javax.management.StandardMBean;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** Finds error bdevs by name for the shell (and later RPC): {@code bdev:inject-error}. */
-@Component(service = ErrorInjector.class)
-public final class ErrorInjector {
+/**
+ * Finds error bdevs by name for the shell ({@code bdev:inject-error}), JSON-RPC ({@code bdev_error_inject_error})
+ * and JMX ({@code io.karst:type=errorInjection}).
+ */
+@Component(service = ErrorInjector.class, immediate = true)
+public final class ErrorInjector implements ErrorInjectionMBean {
     private final Map<String, ErrorBdev> byName = new ConcurrentHashMap<>();
+    private ServiceRegistration<DynamicMBean> mbean;
+
+    @Activate
+    void activate(BundleContext context) throws NotCompliantMBeanException {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("jmx.objectname", "io.karst:type=errorInjection");
+        mbean = context.registerService(DynamicMBean.class, new StandardMBean(this, ErrorInjectionMBean.class),
+                props);
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            mbean.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // bundle stopping
+        }
+    }
+
+    @Override
+    public String[] getErrorBdevs() {
+        return new TreeMap<>(byName).keySet().toArray(String[]::new);
+    }
+
+    @Override
+    public void clear(String name) {
+        jmx(() -> find(name).clear());
+    }
+
+    @Override
+    public String[] injections(String name) {
+        String[][] out = new String[1][];
+        jmx(() -> out[0] = find(name).injections().toArray(String[]::new));
+        return out[0];
+    }
+
+    /** JMX clients cannot load our exception classes. */
+    private static void jmx(Runnable r) {
+        try {
+            r.run();
+        } catch (BdevException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void add(ErrorBdevComponent c) {
@@ -35,6 +90,7 @@ public final class ErrorInjector {
     }
 
     /** Injects into one type, or every type when {@code ioType} is "all". */
+    @Override
     public void inject(String name, String ioType, String injection, int count) {
         ErrorBdev b = find(name);
         IoType type = null;
@@ -52,9 +108,6 @@ public final class ErrorInjector {
         b.inject(type, inj, count);
     }
 
-    public List<String> injections(String name) {
-        return find(name).injections();
-    }
 
     static IoType parseType(String s) {
         for (IoType t : IoType.values()) {
