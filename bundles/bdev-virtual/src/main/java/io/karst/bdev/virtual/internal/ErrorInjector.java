@@ -24,7 +24,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * and JMX ({@code io.karst:type=errorInjection}).
  */
 @Component(service = ErrorInjector.class, immediate = true)
-public final class ErrorInjector implements ErrorInjectionMBean {
+public final class ErrorInjector {
     private final Map<String, ErrorBdev> byName = new ConcurrentHashMap<>();
     private ServiceRegistration<DynamicMBean> mbean;
 
@@ -32,7 +32,7 @@ public final class ErrorInjector implements ErrorInjectionMBean {
     void activate(BundleContext context) throws NotCompliantMBeanException {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("jmx.objectname", "io.karst:type=errorInjection");
-        mbean = context.registerService(DynamicMBean.class, new StandardMBean(this, ErrorInjectionMBean.class),
+        mbean = context.registerService(DynamicMBean.class, new StandardMBean(new Jmx(), ErrorInjectionMBean.class),
                 props);
     }
 
@@ -45,29 +45,40 @@ public final class ErrorInjector implements ErrorInjectionMBean {
         }
     }
 
-    @Override
-    public String[] getErrorBdevs() {
-        return new TreeMap<>(byName).keySet().toArray(String[]::new);
-    }
-
-    @Override
-    public void clear(String name) {
-        jmx(() -> find(name).clear());
-    }
-
-    @Override
     public String[] injections(String name) {
-        String[][] out = new String[1][];
-        jmx(() -> out[0] = find(name).injections().toArray(String[]::new));
-        return out[0];
+        return find(name).injections().toArray(String[]::new);
     }
 
-    /** JMX clients cannot load our exception classes. */
-    private static void jmx(Runnable r) {
-        try {
-            r.run();
-        } catch (BdevException e) {
-            throw new IllegalArgumentException(e.getMessage());
+    /** The JMX door; JMX clients cannot load our exception classes, so failures become plain ones. */
+    private final class Jmx implements ErrorInjectionMBean {
+        @Override
+        public String[] getErrorBdevs() {
+            return new TreeMap<>(byName).keySet().toArray(String[]::new);
+        }
+
+        @Override
+        public void inject(String name, String ioType, String errorType, int count) {
+            jmx(() -> ErrorInjector.this.inject(name, ioType, errorType, count));
+        }
+
+        @Override
+        public void clear(String name) {
+            jmx(() -> find(name).clear());
+        }
+
+        @Override
+        public String[] injections(String name) {
+            String[][] out = new String[1][];
+            jmx(() -> out[0] = ErrorInjector.this.injections(name));
+            return out[0];
+        }
+
+        private void jmx(Runnable r) {
+            try {
+                r.run();
+            } catch (BdevException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
         }
     }
 
@@ -90,7 +101,6 @@ public final class ErrorInjector implements ErrorInjectionMBean {
     }
 
     /** Injects into one type, or every type when {@code ioType} is "all". */
-    @Override
     public void inject(String name, String ioType, String injection, int count) {
         ErrorBdev b = find(name);
         IoType type = null;
