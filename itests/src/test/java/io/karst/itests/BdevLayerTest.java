@@ -343,5 +343,24 @@ public class BdevLayerTest extends KarstContainerTestSupport {
         server.invoke(jmxNull, "delete", new Object[0], new String[0]);
         assertFalse(server.isRegistered(jmxNull));
         assertFalse(currentRegistry().find("JmxNull").isPresent());
+
+        // what the shell does with bdev:perf and bdev:inject-error, over JMX
+        String[] sig = {String.class.getName(), String.class.getName(), int.class.getName(), String.class.getName(),
+            double.class.getName(), int.class.getName()};
+        server.invoke(layer, "create", new Object[] {"malloc", "JmxRam", new String[] {"16M"}},
+                new String[] {String.class.getName(), String.class.getName(), String[].class.getName()});
+        server.invoke(layer, "create", new Object[] {"error", "JmxErr", new String[] {"JmxRam"}},
+                new String[] {String.class.getName(), String.class.getName(), String[].class.getName()});
+        String clean = (String) server.invoke(layer, "perf", new Object[] {"JmxErr", "verify", 8, "4K", 0.3, 1}, sig);
+        assertTrue(clean, clean.contains(" 0 errors, 0 miscompares"));
+        ObjectName injection = new ObjectName("io.karst:type=errorInjection");
+        server.invoke(injection, "inject", new Object[] {"JmxErr", "read", "failure", 2},
+                new String[] {String.class.getName(), String.class.getName(), String.class.getName(),
+                    int.class.getName()});
+        String failed = (String) server.invoke(layer, "perf", new Object[] {"JmxErr", "randread", 1, "4K", 0.3, 1},
+                sig);
+        assertTrue(failed, failed.contains(" 2 errors"));
+        server.invoke(layer, "delete", new Object[] {"JmxErr"}, new String[] {String.class.getName()});
+        server.invoke(layer, "delete", new Object[] {"JmxRam"}, new String[] {String.class.getName()});
     }
 }
