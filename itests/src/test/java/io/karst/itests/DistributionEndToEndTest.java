@@ -11,6 +11,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 
+import io.karst.rpc.client.RpcClient;
+import io.karst.rpc.json.JsonValues;
+
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
@@ -190,5 +193,45 @@ class DistributionEndToEndTest {
         karst.stop();
         assertTrue(karst.process().isEmpty());
         assertEquals(3, karst.status().exitCode());
+    }
+
+    /**
+     * JSON-RPC on the instance's own socket (data/karst.sock, mode 0600): {@code bin/karst start --load-config}
+     * applies a configuration in SPDK's JSON format and waits until it is in effect, {@code bin/karst rpc} and
+     * Karst's Java client call methods, loading the file again skips what is in effect, stop removes the socket.
+     */
+    @Test
+    @Order(8)
+    @SuppressWarnings("unchecked")
+    void startFromAConfigurationFileAndCallMethodsOnTheSocket() throws Exception {
+        Path config = karst.base().resolve("e2e-config.json");
+        Files.writeString(config, """
+                {"subsystems": [{"subsystem": "bdev", "config": [
+                  {"method": "bdev_malloc_create", "params": {"name": "E2eRpc0", "num_blocks": 8192, "block_size": 4096}},
+                  {"method": "bdev_passthru_create", "params": {"name": "E2eRpcPt", "base_bdev_name": "E2eRpc0"}}
+                ]}]}""");
+        KarstInstance.Result started = karst.karst(KarstInstance.START_TIMEOUT, "start", "--load-config",
+                config.toString()).requireSuccess();
+        assertTrue(started.output().contains("is in effect"), started.output());
+        Path socket = karst.base().resolve("data/karst.sock");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+
+        String bdevs = karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "bdev_get_bdevs", "name=E2eRpcPt")
+                .requireSuccess().output();
+        assertTrue(bdevs.contains("\"product_name\": \"passthru\""), bdevs);
+        try (RpcClient client = RpcClient.connect(socket)) {
+            String saved = JsonValues.write(client.call("save_config"));
+            assertTrue(saved.contains("\"E2eRpc0\"") && saved.contains("\"E2e0\""), saved);
+            Map<String, Object> report = (Map<String, Object>) client.call("load_config",
+                    (Map<String, Object>) JsonValues.parse(Files.readString(config)));
+            assertEquals(2, ((Number) report.get("skipped")).intValue(), report.toString());
+        }
+        KarstInstance.Result failing = karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "bdev_malloc_create",
+                "name=E2eRpc0", "num_blocks=8", "block_size=512");
+        assertEquals(1, failing.exitCode(), failing.output());
+        assertTrue(failing.output().contains("\"code\": -17"), failing.output());
+
+        karst.stop();
+        assertFalse(Files.exists(socket), "stop removes the socket");
     }
 }

@@ -16,6 +16,8 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,6 +90,9 @@ public abstract class KarstContainerTestSupport {
                 systemTimeout(TimeUnit.MINUTES.toMillis(3)),
                 // ports away from a Karst instance on this host (Pax Exam moves the JMX ports itself)
                 editConfigurationFilePut("etc/system.properties", "karst.ssh.port", Integer.toString(freePort())),
+                // a JSON-RPC socket of its own (the distribution's default is /var/tmp/karst.sock)
+                editConfigurationFilePut("etc/system.properties", "karst.jsonrpc.socket",
+                        privateSocketPath(buildDir).toString()),
                 // offline: system/ of the distribution plus the local repository of this build
                 editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
                         "org.ops4j.pax.url.mvn.localRepository", localRepository),
@@ -133,6 +138,19 @@ public abstract class KarstContainerTestSupport {
             "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED",
             "-classpath", "lib/jdk9plus/*" + File.pathSeparator + "lib/boot/*",
         };
+    }
+
+    /**
+     * A socket path in a new directory of its own, short enough for a Unix domain socket (107 bytes): under
+     * {@code target/} if that is short, else under the system's temporary directory.
+     */
+    static Path privateSocketPath(File buildDir) throws IOException {
+        Path parent = buildDir.toPath().toAbsolutePath().resolve("sockets");
+        if (parent.toString().length() > 70) {
+            parent = Path.of(System.getProperty("java.io.tmpdir"));
+        }
+        Files.createDirectories(parent);
+        return Files.createTempDirectory(parent, "karst").resolve("karst.sock");
     }
 
     static int freePort() throws IOException {

@@ -16,4 +16,13 @@ public interface RpcConfigSource {
 
     /** The calls that recreate the subsystem's configuration. */
     List<RpcCall> calls();
+
+    /**
+     * Subsystems this one needs (SPDK's {@code depends_on} of {@code framework_get_subsystems}, which
+     * {@code rpc.py save_config --subsystems} follows), e.g. {@code ["bdev"]} for a frontend that exports bdevs.
+     * Only names of subsystems with a lower {@link #order()} take effect.
+     */
+    default List<String> dependsOn() {
+        return List.of();
+    }
 }

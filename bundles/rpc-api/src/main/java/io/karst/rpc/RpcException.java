@@ -29,19 +29,33 @@ public class RpcException extends RuntimeException {
     public static final int ETIMEDOUT = 110;
 
     private final int code;
+    private final transient Object data;
 
     public RpcException(int code, String message) {
-        super(message);
-        this.code = code;
+        this(code, message, null, null);
     }
 
     public RpcException(int code, String message, Throwable cause) {
+        this(code, message, null, cause);
+    }
+
+    /**
+     * An error with JSON-RPC's optional {@code data} member: more detail for the client, as a plain value (see
+     * {@link RpcMethod#call}), e.g. the per-call report of a configuration that did not load completely.
+     */
+    public RpcException(int code, String message, Object data, Throwable cause) {
         super(message, cause);
         this.code = code;
+        this.data = data;
     }
 
     public int code() {
         return code;
+    }
+
+    /** The error's {@code data} member, or {@code null}. */
+    public Object data() {
+        return data;
     }
 
     public static RpcException invalidParams(String message) {
