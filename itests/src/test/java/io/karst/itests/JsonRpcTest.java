@@ -17,6 +17,7 @@ import io.karst.rpc.client.RpcClient;
 import io.karst.rpc.json.JsonValues;
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.math.BigInteger;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -37,6 +38,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -53,7 +56,7 @@ import org.osgi.framework.ServiceRegistration;
  * methods of the framework and of the bdev bundle, every kind of malformed input answered with SPDK's error codes,
  * concurrent clients, methods and configuration sources that come and go with their services (registered from
  * this probe), save_config / delete / load_config with bdevs, the configuration file applied at startup, the rpc:*
- * commands, and a restart of the server bundle.
+ * commands and the MBean, and a restart of the server bundle.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -413,6 +416,39 @@ public class JsonRpcTest extends KarstContainerTestSupport {
         }
         String saved = executeCommand("rpc:save-config");
         assertTrue(saved, saved.startsWith("{\n  \"subsystems\": ["));
+    }
+
+    @Test
+    public void jmxIsAThirdDoorToTheSameMethods() throws Exception {
+        MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("io.karst:type=rpc");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!mbeans.isRegistered(name) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        List<String> methods = Arrays.asList((String[]) mbeans.getAttribute(name, "Methods"));
+        assertTrue(methods.toString(), methods.contains("save_config") && methods.contains("bdev_get_bdevs"));
+        assertEquals(List.of("unix:" + socket), Arrays.asList((String[]) mbeans.getAttribute(name, "Listeners")));
+        String[] signature = {String.class.getName(), String.class.getName()};
+        String result = (String) mbeans.invoke(name, "call",
+                new Object[] {"bdev_get_bdevs", "{\"name\": \"Malloc0\"}"}, signature);
+        assertTrue(result, result.contains("708939a0-91df-4d5a-9ad7-26ab9d323198"));
+        try {
+            mbeans.invoke(name, "call", new Object[] {"bdev_get_bdevs", "{\"name\": \"NoSuchBdev\"}"}, signature);
+            fail("an error answer is an exception");
+        } catch (Exception e) {
+            // a plain java.lang exception (wrapped in a RuntimeMBeanException by some MBean servers)
+            Throwable t = e;
+            while (!(t instanceof IllegalStateException) && t.getCause() != null) {
+                t = t.getCause();
+            }
+            assertTrue(String.valueOf(t), t instanceof IllegalStateException
+                    && t.getMessage().startsWith("JSON-RPC error -19"));
+        }
+        String saved = (String) mbeans.invoke(name, "saveConfig", new Object[0], new String[0]);
+        String report = (String) mbeans.invoke(name, "loadConfig", new Object[] {saved},
+                new String[] {String.class.getName()});
+        assertTrue(report, report.contains("\"failed\": 0") && report.contains("\"applied\": 0"));
     }
 
     @Test
