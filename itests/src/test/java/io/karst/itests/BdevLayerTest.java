@@ -106,6 +106,20 @@ public class BdevLayerTest extends KarstContainerTestSupport {
         throw new AssertionError("no BdevRegistry service");
     }
 
+    /** Waits until a file's content (null: the file is absent) satisfies the condition. */
+    private static void awaitFile(Path file, java.util.function.Predicate<String> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        String content = null;
+        while (System.nanoTime() < deadline) {
+            content = Files.exists(file) ? Files.readString(file) : null;
+            if (condition.test(content)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail(file + ": unexpected content " + content);
+    }
+
     private static long directMemoryUsed() {
         for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
             if (pool.getName().equals("direct")) {
@@ -123,7 +137,7 @@ public class BdevLayerTest extends KarstContainerTestSupport {
         String info = executeCommand("bdev:info Ram1");
         assertTrue(info, info.contains("Block size:          4096") && info.contains("Configured:          yes"));
         Path etc = Path.of(System.getProperty("karaf.etc"));
-        assertTrue(Files.readString(etc.resolve("io.karst.bdev.malloc-Ram1.cfg")).contains("size = 67108864"));
+        awaitFile(etc.resolve("io.karst.bdev.malloc-Ram1.cfg"), c -> c != null && c.contains("size = 67108864"));
 
         // I/O through the service, with a holder that listens for events
         List<BdevEvent> events = new CopyOnWriteArrayList<>();
@@ -154,7 +168,8 @@ public class BdevLayerTest extends KarstContainerTestSupport {
             assertEquals(IoStatus.SUCCESS, io(cb -> ch.read(ByteBuffer.allocateDirect(4096), 16384, 1, cb)));
             assertEquals(IoStatus.SUCCESS, io(cb -> ch.read(r, 100, 256, cb)));
             assertEquals("data kept across a resize", w, r);
-            assertTrue(Files.readString(etc.resolve("io.karst.bdev.malloc-Ram1.cfg")).contains("size = 134217728"));
+            // Felix FileInstall writes configuration changes to etc/ asynchronously
+            awaitFile(etc.resolve("io.karst.bdev.malloc-Ram1.cfg"), c -> c != null && c.contains("size = 134217728"));
         }
 
         String perf = executeCommand("bdev:perf -w verify -q 16 -o 4K -t 1 -m 2 Ram1");
@@ -181,8 +196,8 @@ public class BdevLayerTest extends KarstContainerTestSupport {
         executeCommand("bdev:delete Pt1");
         executeCommand("bdev:delete Ram1");
         assertFalse(currentRegistry().find("Ram1").isPresent());
-        assertFalse(Files.exists(etc.resolve("io.karst.bdev.malloc-Ram1.cfg")));
-        assertFalse(Files.exists(etc.resolve("io.karst.bdev.passthru-Pt1.cfg")));
+        awaitFile(etc.resolve("io.karst.bdev.malloc-Ram1.cfg"), c -> c == null);
+        awaitFile(etc.resolve("io.karst.bdev.passthru-Pt1.cfg"), c -> c == null);
     }
 
     @Test
