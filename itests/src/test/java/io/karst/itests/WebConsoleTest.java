@@ -16,9 +16,12 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +35,9 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * The optional web features in the real distribution, installed offline from its system/ folder: the dashboard
@@ -50,6 +56,9 @@ public class WebConsoleTest extends KarstContainerTestSupport {
 
     @Inject
     private FeaturesService features;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private String base;
@@ -158,6 +167,60 @@ public class WebConsoleTest extends KarstContainerTestSupport {
             assertTrue("sample or comment line: " + line, line.startsWith("# HELP ") || line.startsWith("# TYPE ")
                     || line.matches("[a-z_]+\\{[^}]*} [-+0-9.eE]+|[a-z_]+\\{[^}]*} \\+Inf"));
         }
+    }
+
+    /**
+     * {@code metrics.authentication = false} serves the metrics without a login, and only them; the change
+     * applies at once, and the dashboard's servlets stay registered across it (a changed service property of the
+     * servlet context would make the whiteboard take them down).
+     */
+    @Test
+    public void metricsWithoutLoginWhenConfiguredAndConfigurationChangesKeepTheServlets() throws Exception {
+        Map<String, Object> contextBefore = contextServiceProperties();
+        Configuration config = configAdmin.getConfiguration("io.karst.web", "?");
+        Dictionary<String, Object> props = config.getProperties() == null ? new Hashtable<>()
+                : config.getProperties();
+        try {
+            props.put("metrics.authentication", "false");
+            config.update(props);
+            awaitStatus("/karst/metrics", null, 200);
+            assertEquals(401, get("/karst/api/dashboard", null).statusCode());
+            assertEquals(200, get("/karst/api/dashboard", adminLogin).statusCode());
+            assertEquals("the servlet context's service is untouched by configuration changes", contextBefore,
+                    contextServiceProperties());
+        } finally {
+            props.put("metrics.authentication", "true");
+            config.update(props);
+        }
+        awaitStatus("/karst/metrics", null, 401);
+        assertEquals(200, get("/karst/", adminLogin).statusCode());
+    }
+
+    private Map<String, Object> contextServiceProperties() throws Exception {
+        ServiceReference<?>[] refs = bundleContext.getServiceReferences((String) null,
+                "(&(objectClass=org.osgi.service.http.context.ServletContextHelper)"
+                        + "(osgi.http.whiteboard.context.name=io.karst.web))");
+        assertNotNull("the dashboard's servlet context is registered", refs);
+        assertEquals(1, refs.length);
+        Map<String, Object> props = new TreeMap<>();
+        for (String key : refs[0].getPropertyKeys()) {
+            Object v = refs[0].getProperty(key);
+            props.put(key, v instanceof Object[] array ? List.of(array) : v);
+        }
+        return props;
+    }
+
+    private void awaitStatus(String path, String authorization, int status) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int last = 0;
+        while (System.nanoTime() < deadline) {
+            last = get(path, authorization).statusCode();
+            if (last == status) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        fail(path + " answers " + last + ", not " + status);
     }
 
     @Test
