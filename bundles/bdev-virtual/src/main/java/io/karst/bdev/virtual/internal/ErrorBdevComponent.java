@@ -10,26 +10,30 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
-/** One configured error bdev; also offered to the {@link ErrorInjector}. */
+/**
+ * One configured error bdev. It is known to the {@link ErrorInjector} before its block device is registered, so
+ * that whoever sees the bdev appear (a {@code bdev:create} that waits for it) can inject errors into it at once.
+ */
 @Component(configurationPid = VirtualBdevTypes.ERROR_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = ErrorBdevComponent.class)
+        service = {})
 public final class ErrorBdevComponent extends StackedBdevComponent {
     private final ErrorBdev bdev;
+    private final ErrorInjector injector;
 
     @Activate
-    public ErrorBdevComponent(BundleContext context, @Reference BdevRegistry registry, Map<String, Object> config) {
+    public ErrorBdevComponent(BundleContext context, @Reference BdevRegistry registry,
+            @Reference ErrorInjector injector, Map<String, Object> config) {
         BdevConfig c = new BdevConfig(config);
+        this.injector = injector;
         bdev = new ErrorBdev(c.name(), c.uuid(), c.requiredString(VirtualBdevTypes.BASE_BDEV), registry,
                 registrar(context));
+        injector.add(bdev);
         bdev.start();
-    }
-
-    ErrorBdev bdev() {
-        return bdev;
     }
 
     @Deactivate
     void deactivate() {
         bdev.stop();
+        injector.remove(bdev);
     }
 }

@@ -15,9 +15,6 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Finds error bdevs by name for the shell ({@code bdev:inject-error}), JSON-RPC ({@code bdev_error_inject_error})
@@ -82,13 +79,14 @@ public final class ErrorInjector {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void add(ErrorBdevComponent c) {
-        byName.put(c.bdev().name, c.bdev());
+    /** Called by an error bdev's component before its block device is registered. */
+    void add(ErrorBdev bdev) {
+        byName.put(bdev.name, bdev);
     }
 
-    void remove(ErrorBdevComponent c) {
-        byName.remove(c.bdev().name, c.bdev());
+    /** Called by an error bdev's component after its block device is unregistered. */
+    void remove(ErrorBdev bdev) {
+        byName.remove(bdev.name, bdev);
     }
 
     public ErrorBdev find(String name) {
