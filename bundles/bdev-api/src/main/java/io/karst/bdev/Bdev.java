@@ -57,6 +57,14 @@ public interface Bdev {
         return ioTypes().contains(type);
     }
 
+    /**
+     * The SCSI commands the device wants passed through ({@link IoType#SCSI_PASSTHROUGH}) instead of being emulated
+     * by a SCSI frontend; {@link ScsiOpcodeSet#NONE} for ordinary block devices.
+     */
+    default ScsiOpcodeSet scsiPassthrough() {
+        return ScsiOpcodeSet.NONE;
+    }
+
     /** Module-specific facts (file path, base bdev, engine, ...), for {@code bdev:info} and management views. */
     Map<String, String> driverInfo();
 

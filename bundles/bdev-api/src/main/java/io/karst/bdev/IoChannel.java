@@ -83,6 +83,16 @@ public interface IoChannel extends AutoCloseable {
      */
     void submitBytes(IoType type, long offset, ByteBuffer buffer, int flags, IoCallback callback);
 
+    /**
+     * Passes a SCSI command through to the device ({@link IoType#SCSI_PASSTHROUGH}); see {@link ScsiCommand} for
+     * the outcomes, among them {@link IoStatus#NOT_HANDLED}. Rejected with {@link IoStatus#UNSUPPORTED} when the
+     * device takes no pass-through, {@link IoStatus#INVALID} when the request is malformed and
+     * {@link IoStatus#READ_ONLY} for data-out on a read-only descriptor.
+     */
+    default void submitScsi(ScsiCommand command, IoCallback callback) {
+        callback.ioComplete(IoStatus.UNSUPPORTED);
+    }
+
     /** Closes the channel; I/O submitted afterwards completes with {@link IoStatus#REMOVED}. */
     @Override
     void close();

@@ -29,7 +29,13 @@ public enum IoStatus {
     /** Rejected: the descriptor or the device is read-only. */
     READ_ONLY("read-only descriptor or device", 30),
     /** Rejected: the device is being (or has been) removed, or the descriptor/channel is closed. */
-    REMOVED("device removed", 19);
+    REMOVED("device removed", 19),
+    /**
+     * A {@link IoType#SCSI_PASSTHROUGH} command the device does not handle itself: the frontend executes it with its
+     * own SCSI emulation over the bdev's ordinary I/O types. Nothing was transferred and the command's results are
+     * unset. Never the outcome of other I/O types.
+     */
+    NOT_HANDLED("not handled by the device", 95);
 
     private final String description;
     private final int errno;

@@ -17,7 +17,14 @@ public enum IoType {
     /** Compare the blocks with the first buffer set; on a match write the second, atomically. */
     COMPARE_AND_WRITE(true, true),
     /** Compare the blocks with the caller's buffers; {@link IoStatus#MISCOMPARE} on a difference. */
-    COMPARE(true, false);
+    COMPARE(true, false),
+    /**
+     * A SCSI command passed through to the device ({@link ScsiCommand}: CDB, data, sense). The layer does not
+     * interpret the CDB; its data length is the command's transfer length, not a block range. Only devices that
+     * list this type (and the opcodes in {@link Bdev#scsiPassthrough()}) receive it; others reject it with
+     * {@link IoStatus#UNSUPPORTED}. Submitted with {@link IoChannel#submitScsi}.
+     */
+    SCSI_PASSTHROUGH(false, false);
 
     private final boolean carriesData;
     private final boolean modifies;

@@ -8,7 +8,7 @@
  * possibly before the submitting call returns.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.karst.bdev;
 
 import org.osgi.annotation.bundle.Export;

@@ -36,6 +36,11 @@ public interface BdevIo extends IoCallback {
     /** The data to write of a COMPARE_AND_WRITE; {@code null} otherwise. */
     ByteBuffer[] writeIov();
 
+    /** The command of a {@link IoType#SCSI_PASSTHROUGH} request (offset and length are 0); {@code null} otherwise. */
+    default io.karst.bdev.ScsiCommand scsiCommand() {
+        return null;
+    }
+
     /** Request flags, e.g. {@link io.karst.bdev.IoChannel#FUA}. */
     int flags();
 

@@ -1,6 +1,7 @@
 package io.karst.bdev.spi;
 
 import io.karst.bdev.IoType;
+import io.karst.bdev.ScsiOpcodeSet;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
@@ -24,6 +25,7 @@ public final class BdevProperties {
     private final boolean readOnly;
     private final boolean nativeFua;
     private final Set<IoType> ioTypes;
+    private final ScsiOpcodeSet scsiPassthrough;
 
     private BdevProperties(Builder b) {
         this.name = requireName(b.name);
@@ -48,7 +50,17 @@ public final class BdevProperties {
         this.unmapReadsZeroes = b.unmapReadsZeroes;
         this.readOnly = b.readOnly;
         this.nativeFua = b.nativeFua;
-        this.ioTypes = b.ioTypes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(b.ioTypes));
+        // pass-through opcodes and the SCSI_PASSTHROUGH type go together: either implies the other
+        ScsiOpcodeSet scsi = b.scsiPassthrough == null ? ScsiOpcodeSet.NONE : b.scsiPassthrough;
+        Set<IoType> types = EnumSet.noneOf(IoType.class);
+        types.addAll(b.ioTypes);
+        if (!scsi.isEmpty()) {
+            types.add(IoType.SCSI_PASSTHROUGH);
+        } else if (types.contains(IoType.SCSI_PASSTHROUGH)) {
+            scsi = ScsiOpcodeSet.ALL;
+        }
+        this.scsiPassthrough = scsi;
+        this.ioTypes = types.isEmpty() ? Set.of() : Set.copyOf(types);
     }
 
     /** Checks a block size: a power of two from 512 to 65536. */
@@ -95,7 +107,7 @@ public final class BdevProperties {
         Builder b = new Builder(name, module).aliases(aliases).uuid(uuid).productName(productName)
                 .blockSize(blockSize).blockCount(blockCount).requiredAlignment(requiredAlignment)
                 .optimalIoBoundary(optimalIoBoundary).writeCache(writeCache).unmapReadsZeroes(unmapReadsZeroes)
-                .readOnly(readOnly).nativeFua(nativeFua);
+                .readOnly(readOnly).nativeFua(nativeFua).scsiPassthrough(scsiPassthrough);
         b.ioTypes.addAll(ioTypes);
         return b;
     }
@@ -115,6 +127,8 @@ public final class BdevProperties {
     /** Whether the module honours {@link io.karst.bdev.IoChannel#FUA} itself; otherwise the core adds a flush. */
     public boolean nativeFua() { return nativeFua; }
     public Set<IoType> ioTypes() { return ioTypes; }
+    /** The SCSI commands the device wants passed through ({@link io.karst.bdev.Bdev#scsiPassthrough()}). */
+    public ScsiOpcodeSet scsiPassthrough() { return scsiPassthrough; }
 
     /** Builds {@link BdevProperties}. */
     public static final class Builder {
@@ -132,6 +146,7 @@ public final class BdevProperties {
         private boolean unmapReadsZeroes;
         private boolean readOnly;
         private boolean nativeFua;
+        private ScsiOpcodeSet scsiPassthrough = ScsiOpcodeSet.NONE;
 
         private Builder(String name, String module) {
             this.name = name;
@@ -156,6 +171,8 @@ public final class BdevProperties {
         public Builder unmapReadsZeroes(boolean value) { this.unmapReadsZeroes = value; return this; }
         public Builder readOnly(boolean value) { this.readOnly = value; return this; }
         public Builder nativeFua(boolean value) { this.nativeFua = value; return this; }
+        /** The SCSI commands to pass through; a non-empty set adds {@link IoType#SCSI_PASSTHROUGH} to the types. */
+        public Builder scsiPassthrough(ScsiOpcodeSet value) { this.scsiPassthrough = value; return this; }
 
         public Builder ioTypes(Collection<IoType> values) {
             ioTypes.clear();

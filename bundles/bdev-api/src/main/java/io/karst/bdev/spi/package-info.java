@@ -7,7 +7,7 @@
  * users can create; each created bdev is a factory configuration of the type's PID.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.karst.bdev.spi;
 
 import org.osgi.annotation.bundle.Export;

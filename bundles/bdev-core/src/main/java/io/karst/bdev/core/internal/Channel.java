@@ -5,6 +5,7 @@ import io.karst.bdev.IoCallback;
 import io.karst.bdev.IoChannel;
 import io.karst.bdev.IoStatus;
 import io.karst.bdev.IoType;
+import io.karst.bdev.ScsiCommand;
 import io.karst.bdev.spi.DeviceChannel;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,10 +80,50 @@ final class Channel implements IoChannel {
         submit(type, offset / blockSize, buffer.remaining() / blockSize, null, buffer, null, flags, callback);
     }
 
+    @Override
+    public void submitScsi(ScsiCommand command, IoCallback callback) {
+        if (callback == null || command == null) {
+            throw new NullPointerException(callback == null ? "callback" : "command");
+        }
+        IoStatus invalid = validateScsi(command);
+        if (invalid != null) {
+            reject(callback, invalid);
+            return;
+        }
+        command.resetResults();
+        PooledIo io = acquire();
+        io.init(IoType.SCSI_PASSTHROUGH, 0, 0, null, null, null, 0, callback);
+        io.scsi = command;
+        start(io, IoType.SCSI_PASSTHROUGH, callback);
+    }
+
+    private IoStatus validateScsi(ScsiCommand command) {
+        if (closed || descriptor.isClosed() || bdev.removing) {
+            return IoStatus.REMOVED;
+        }
+        if (!bdev.supportsFast(IoType.SCSI_PASSTHROUGH)) {
+            return IoStatus.UNSUPPORTED;
+        }
+        String reason = command.invalidReason();
+        if (reason != null) {
+            LOG.log(System.Logger.Level.DEBUG, "bdev {0}: invalid SCSI pass-through request from {1}: {2}",
+                    bdev.name(), descriptor.holder(), reason);
+            return IoStatus.INVALID;
+        }
+        if (command.direction() == ScsiCommand.Direction.TO_DEVICE && !descriptor.writable()) {
+            return IoStatus.READ_ONLY;
+        }
+        return null;
+    }
+
     private void submit(IoType type, long offsetBlocks, long numBlocks, ByteBuffer[] iov, ByteBuffer one,
                         ByteBuffer[] writeIov, int flags, IoCallback callback) {
         if (callback == null || type == null) {
             throw new NullPointerException(callback == null ? "callback" : "type");
+        }
+        if (type == IoType.SCSI_PASSTHROUGH) { // needs its command: only submitScsi carries one
+            reject(callback, bdev.supportsFast(type) ? IoStatus.INVALID : IoStatus.UNSUPPORTED);
+            return;
         }
         IoStatus invalid = validate(type, offsetBlocks, numBlocks, iov, one, writeIov);
         if (invalid != null) {
@@ -92,6 +133,10 @@ final class Channel implements IoChannel {
         PooledIo io = acquire();
         io.init(type, offsetBlocks, numBlocks, iov, one, writeIov, flags, callback);
         io.fuaFlushPending = io.wantsFuaEmulation() && bdev.needsFuaEmulation();
+        start(io, type, callback);
+    }
+
+    private void start(PooledIo io, IoType type, IoCallback callback) {
         enter();
         try {
             inFlight.incrementAndGet();
@@ -202,7 +247,7 @@ final class Channel implements IoChannel {
 
     /** Called by a request when the module completed it (any thread). */
     void finish(PooledIo io, IoStatus status) {
-        bdev.stats.record(io.requestedType, status, status == IoStatus.SUCCESS ? io.numBlocks * blockSize : 0,
+        bdev.stats.record(io.requestedType, status, status == IoStatus.SUCCESS ? io.transferredBytes() : 0,
                 System.nanoTime() - io.startNanos);
         IoCallback cb = io.callback;
         boolean defer = owner == Thread.currentThread() && depth > 0;

@@ -31,7 +31,7 @@ final class IoStatsRecorder {
         c.ops.increment();
         if (status == IoStatus.SUCCESS) {
             c.bytes.add(bytes);
-        } else {
+        } else if (status != IoStatus.NOT_HANDLED) { // a pass-through left to the frontend is no error
             c.errors.increment();
         }
         long lat = latencyNanos < 1 ? 1 : Math.min(latencyNanos, MAX_TRACKED_NANOS);

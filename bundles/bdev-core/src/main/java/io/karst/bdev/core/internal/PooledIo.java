@@ -4,6 +4,7 @@ import io.karst.bdev.IoCallback;
 import io.karst.bdev.IoChannel;
 import io.karst.bdev.IoStatus;
 import io.karst.bdev.IoType;
+import io.karst.bdev.ScsiCommand;
 import io.karst.bdev.spi.BdevIo;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -41,6 +42,8 @@ final class PooledIo implements BdevIo {
     ByteBuffer[] writeIov;
     int flags;
     IoCallback callback;
+    /** The command of a SCSI pass-through request. */
+    ScsiCommand scsi;
     long startNanos;
     boolean fuaFlushPending;
     /** Status to deliver when the completion was deferred (see {@link Channel}). */
@@ -75,6 +78,7 @@ final class PooledIo implements BdevIo {
         callback = cb;
         fuaFlushPending = false;
         deferredStatus = null;
+        scsi = null;
     }
 
     void enterModule() {
@@ -86,6 +90,7 @@ final class PooledIo implements BdevIo {
         writeIov = null;
         single[0] = null;
         callback = null;
+        scsi = null;
         deferredStatus = null;
         PHASE.setRelease(this, IDLE);
     }
@@ -121,6 +126,17 @@ final class PooledIo implements BdevIo {
     }
 
     @Override
+    public ScsiCommand scsiCommand() {
+        return scsi;
+    }
+
+    /** Bytes a successful request moved: the block range, or a pass-through command's transfer less residual. */
+    long transferredBytes() {
+        ScsiCommand c = scsi;
+        return c != null ? c.transferLength() - c.residual() : numBlocks * channel.blockSize;
+    }
+
+    @Override
     public int flags() {
         return flags;
     }
@@ -132,8 +148,8 @@ final class PooledIo implements BdevIo {
                     + " (completed twice?); ignored", channel.bdev.name(), type);
             return;
         }
-        if (status == null) {
-            status = IoStatus.FAILED;
+        if (status == null || (status == IoStatus.NOT_HANDLED && scsi == null)) {
+            status = IoStatus.FAILED; // NOT_HANDLED is an answer to pass-through only
         }
         if (fuaFlushPending && status == IoStatus.SUCCESS) {
             fuaFlushPending = false;

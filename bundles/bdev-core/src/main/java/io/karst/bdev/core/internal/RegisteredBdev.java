@@ -6,6 +6,7 @@ import io.karst.bdev.BdevException;
 import io.karst.bdev.IoStatistics;
 import io.karst.bdev.IoType;
 import io.karst.bdev.OpenOptions;
+import io.karst.bdev.ScsiOpcodeSet;
 import io.karst.bdev.spi.BdevHost;
 import io.karst.bdev.spi.BdevProperties;
 import io.karst.bdev.spi.BlockDevice;
@@ -111,6 +112,11 @@ final class RegisteredBdev implements Bdev, BdevHost {
     @Override
     public Set<IoType> ioTypes() {
         return props.ioTypes();
+    }
+
+    @Override
+    public ScsiOpcodeSet scsiPassthrough() {
+        return props.scsiPassthrough();
     }
 
     boolean supportsFast(IoType t) {

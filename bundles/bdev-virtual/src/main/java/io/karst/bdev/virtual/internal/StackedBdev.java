@@ -60,6 +60,16 @@ public abstract class StackedBdev implements BlockDevice, BdevRegistry.Listener 
         return baseTypes;
     }
 
+    /** Stacked bdevs forward block I/O only: SCSI pass-through stays with the base's own exports. */
+    private static Set<IoType> withoutPassthrough(Set<IoType> types) {
+        if (!types.contains(IoType.SCSI_PASSTHROUGH)) {
+            return types;
+        }
+        Set<IoType> copy = java.util.EnumSet.copyOf(types);
+        copy.remove(IoType.SCSI_PASSTHROUGH);
+        return copy;
+    }
+
     /** Handles one request, normally by submitting it to the base channel with the request as the callback. */
     protected abstract void submit(BdevIo io, IoChannel base);
 
@@ -112,7 +122,7 @@ public abstract class StackedBdev implements BlockDevice, BdevRegistry.Listener 
                     .blockSize(b.blockSize()).blockCount(b.blockCount()).requiredAlignment(b.requiredAlignment())
                     .optimalIoBoundary(b.optimalIoBoundary()).writeCache(b.writeCache())
                     .unmapReadsZeroes(b.unmapReadsZeroes()).nativeFua(true)
-                    .ioTypes(supportedTypes(b.ioTypes())).build();
+                    .ioTypes(withoutPassthrough(supportedTypes(b.ioTypes()))).build();
         }
         Runnable unreg = registrar.register(this);
         boolean stale;
