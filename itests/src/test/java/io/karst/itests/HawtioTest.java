@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -88,6 +89,17 @@ public class HawtioTest extends KarstContainerTestSupport {
                 r != null && r.statusCode() == 200);
         List<?> names = (List<?>) MiniJson.object(r.body()).get("value");
         assertTrue(r.body(), names.contains("io.karst:type=bdevs") && names.contains("io.karst:name=Malloc0,type=bdev"));
+        // the operations too: Hawtio's JMX tree lists them (Jolokia's list) and runs them (exec)
+        HttpResponse<String> list = get(base + "/jolokia/list/io.karst/type=bdevs", login);
+        assertEquals(list.body(), 200, list.statusCode());
+        Object ops = MiniJson.at(MiniJson.object(list.body()), "value", "op");
+        assertTrue(list.body(), ops instanceof Map<?, ?> m && m.containsKey("create") && m.containsKey("delete"));
+        HttpResponse<String> created = get(base + "/jolokia/exec/io.karst:type=bdevs/create/malloc/Hawtio0/"
+                + "8M,512", login);
+        Map<String, Object> result = MiniJson.object(created.body());
+        assertEquals(created.body(), 200.0, result.get("status"));
+        awaitCommand("bdev:list", out -> out.contains("Hawtio0"), Duration.ofSeconds(30));
+        executeCommand("bdev:delete Hawtio0");
         // Hawtio refuses without a login (403: it leaves the login to its own page) and with a wrong one
         assertEquals(403, get(search, null).statusCode());
         assertEquals(403, get(search, "Basic " + Base64.getEncoder().encodeToString("admin:wrong".getBytes(
