@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  */
 public record LunOptions(String productId, String revision, boolean thinProvisioning, int maxTransferBytes,
                          Supplier<List<PortGroup>> portGroups) {
-    public static final int DEFAULT_MAX_TRANSFER = 16 << 20;
+    public static final int DEFAULT_MAX_TRANSFER = 32 << 20;
 
     public LunOptions {
         productId = ascii(productId == null ? "Karst disk" : productId, 16);

@@ -39,6 +39,8 @@ public final class ScsiLun {
     private static final int S_WS_LOCKED = 9;
     private static final int S_UNMAP_LOCKED = 10;
 
+    private static final Sense INVALID_FIELD_IN_INFORMATION_UNIT = new Sense(Sense.ILLEGAL_REQUEST, 0x0E, 0x03);
+
     private final BdevDescriptor descriptor;
     private final Bdev bdev;
     private final LunOptions options;
@@ -93,6 +95,13 @@ public final class ScsiLun {
     public void capacityChanged() {
         for (NexusState s : nexuses.values()) {
             s.add(Sense.CAPACITY_DATA_CHANGED);
+        }
+    }
+
+    /** Queues a unit attention for every nexus that has talked to this unit (e.g. REPORTED LUNS DATA HAS CHANGED). */
+    public void unitAttention(Sense sense) {
+        for (NexusState s : nexuses.values()) {
+            s.add(sense);
         }
     }
 
@@ -365,9 +374,19 @@ public final class ScsiLun {
         }
         long bytes = blocks * bdev.blockSize();
         ByteBuffer out = t.dataOut();
-        if (out == null || out.remaining() < bytes) {
-            fail(t, new Sense(Sense.ILLEGAL_REQUEST, 0x0E, 0x03)); // INVALID FIELD IN INFORMATION UNIT
-            return;
+        int have = out == null ? 0 : out.remaining();
+        if (have < bytes) {
+            // the transport carried less than the CDB asks for (iSCSI EDTL < transfer length): write only the whole
+            // blocks that came (FCP-4/SAM-5 overflow semantics); a partial block cannot be written
+            if (have % bdev.blockSize() != 0) {
+                fail(t, INVALID_FIELD_IN_INFORMATION_UNIT);
+                return;
+            }
+            blocks = have / bdev.blockSize();
+            if (blocks == 0) {
+                good(t);
+                return;
+            }
         }
         t.lba = lba;
         t.blocks = blocks;
@@ -661,7 +680,12 @@ public final class ScsiLun {
             return;
         }
         if (blocks == 0) {
-            good(t);
+            ByteBuffer data = t.dataOut();
+            if (data != null && data.hasRemaining()) {
+                fail(t, Sense.INVALID_FIELD_IN_CDB); // data for no blocks: the length did not fit the CDB field
+            } else {
+                good(t);
+            }
             return;
         }
         if (blocks > MAX_COMPARE_AND_WRITE_BLOCKS) {
@@ -763,7 +787,7 @@ public final class ScsiLun {
     private void getLbaStatus(ScsiTask t, byte[] c) {
         long lba = Bytes.u64(c, 2);
         long alloc = Bytes.u32(c, 10);
-        if (lba >= bdev.blockCount()) {
+        if (Long.compareUnsigned(lba, bdev.blockCount()) >= 0) {
             fail(t, Sense.LBA_OUT_OF_RANGE);
             return;
         }

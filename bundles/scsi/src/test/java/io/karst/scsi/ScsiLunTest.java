@@ -112,6 +112,19 @@ class ScsiLunTest {
     }
 
     @Test
+    void dataOutShorterThanTheCdbWritesOnlyTheBlocksThatCame() {
+        run(a, pattern(2 * BS, 1), 0x2A, 0, 0, 0, 0, 40, 0, 0, 2, 0);
+        byte[] one = pattern(BS, 2);
+        assertThat(run(a, one, 0x2A, 0, 0, 0, 0, 40, 0, 0, 2, 0).await()).isEqualTo(ScsiStatus.GOOD);
+        byte[] back = run(a, null, 0x28, 0, 0, 0, 0, 40, 0, 0, 2, 0).data();
+        assertThat(Arrays.copyOfRange(back, 0, BS)).isEqualTo(one);
+        assertThat(Arrays.copyOfRange(back, BS, 2 * BS)).isEqualTo(Arrays.copyOfRange(pattern(2 * BS, 1), BS, 2 * BS));
+        assertThat(run(a, new byte[0], 0x2A, 0, 0, 0, 0, 40, 0, 0, 1, 0).await()).isEqualTo(ScsiStatus.GOOD);
+        assertThat(Opcodes.dataOutLength(new byte[] {0x2A, 0, 0, 0, 0, 40, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0}, BS))
+                .isEqualTo(2 * BS);
+    }
+
+    @Test
     void unitAttentionsPerNexus() {
         ScsiNexus c = new ScsiNexus("iqn.c,i,0x3", "iqn.t,t,0x1", 1);
         // INQUIRY does not report the unit attention; TUR does, once
