@@ -90,6 +90,7 @@ public abstract class KarstContainerTestSupport {
                 systemTimeout(TimeUnit.MINUTES.toMillis(3)),
                 // ports away from a Karst instance on this host (Pax Exam moves the JMX ports itself)
                 editConfigurationFilePut("etc/system.properties", "karst.ssh.port", Integer.toString(freePort())),
+                editConfigurationFilePut("etc/system.properties", "karst.nbd.port", Integer.toString(freePort())),
                 // a JSON-RPC socket of its own (the distribution's default is /var/tmp/karst.sock)
                 editConfigurationFilePut("etc/system.properties", "karst.jsonrpc.socket",
                         privateSocketPath(buildDir).toString()),

@@ -56,9 +56,13 @@ public final class KarstInstance implements AutoCloseable {
     private final int sshPort;
     private final int rmiRegistryPort;
     private final int rmiServerPort;
+    /** The instance's port offset: puts its NBD (and iSCSI) port away from the defaults and other instances. */
+    private final int portOffset;
     private final Thread killer;
 
-    private KarstInstance(Path home, Path base, String name, int sshPort, int rmiRegistryPort, int rmiServerPort) {
+    private KarstInstance(Path home, Path base, String name, int sshPort, int rmiRegistryPort, int rmiServerPort,
+                          int nbdPort) {
+        this.portOffset = nbdPort - 10809;
         this.home = home;
         this.base = base;
         this.name = name;
@@ -97,7 +101,8 @@ public final class KarstInstance implements AutoCloseable {
     public static KarstInstance create(Path home, Path base, String name) throws IOException {
         deleteRecursively(base);
         return new KarstInstance(home, base.toAbsolutePath(), name, KarstContainerTestSupport.freePort(),
-                KarstContainerTestSupport.freePort(), KarstContainerTestSupport.freePort());
+                KarstContainerTestSupport.freePort(), KarstContainerTestSupport.freePort(),
+                KarstContainerTestSupport.freePort());
     }
 
     public Path home() {
@@ -118,6 +123,11 @@ public final class KarstInstance implements AutoCloseable {
 
     public int sshPort() {
         return sshPort;
+    }
+
+    /** The NBD server's port (10809 plus the instance's port offset). */
+    public int nbdPort() {
+        return 10809 + portOffset;
     }
 
     public String jmxUrl() {
@@ -146,7 +156,8 @@ public final class KarstInstance implements AutoCloseable {
             command.addAll(List.of("--name", name,
                     "--ssh-port", Integer.toString(sshPort),
                     "--rmi-registry-port", Integer.toString(rmiRegistryPort),
-                    "--rmi-server-port", Integer.toString(rmiServerPort)));
+                    "--rmi-server-port", Integer.toString(rmiServerPort),
+                    "--port-offset", Integer.toString(portOffset)));
         }
         command.addAll(List.of(args));
         return run(command, timeout);

@@ -14,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -52,14 +53,13 @@ public final class NbdEngine implements SessionHost {
      * @param maxPayload             largest READ/WRITE in bytes
      * @param maxOutstanding         requests in flight per connection before reading pauses
      * @param negotiationTimeoutMillis time a client has to reach transmission (0: unlimited)
-     * @param allocator              buffers (pooled direct by default)
+     * @param allocator              buffers; {@code null}: the engine's own pool (see {@link #serverAllocator})
      */
     public record Settings(String bindAddress, int port, int ioThreads, String transport, SslContext sslContext,
                            boolean tlsRequired, int maxPayload, int maxOutstanding, long negotiationTimeoutMillis,
                            ByteBufAllocator allocator) {
         public static Settings defaults(String bindAddress, int port) {
-            return new Settings(bindAddress, port, 0, "auto", null, false, 32 << 20, 256, 60_000,
-                    PooledByteBufAllocator.DEFAULT);
+            return new Settings(bindAddress, port, 0, "auto", null, false, 32 << 20, 256, 60_000, null);
         }
 
         public Settings withTls(SslContext context, boolean required) {
@@ -112,6 +112,7 @@ public final class NbdEngine implements SessionHost {
             LOG.log(System.Logger.Level.INFO, "nbd: native epoll not available ({0}); using NIO",
                     String.valueOf(Epoll.unavailabilityCause()));
         }
+        ByteBufAllocator allocator = settings.allocator() != null ? settings.allocator() : serverAllocator(threads);
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class
                 : NioServerSocketChannel.class;
@@ -123,7 +124,8 @@ public final class NbdEngine implements SessionHost {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.ALLOCATOR, settings.allocator())
+                .childOption(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 << 20, 16 << 20))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -139,6 +141,15 @@ public final class NbdEngine implements SessionHost {
         }
         LOG.log(System.Logger.Level.INFO, "nbd: listening on {0} ({1}, {2} event loops, TLS {3})",
                 listener.localAddress(), transportName, threads, tlsMode());
+    }
+
+    /**
+     * Pooled direct buffers in 32 MiB chunks: READ replies up to the 32 MiB maximum come from a chunk, and with a queue
+     * of 1 MiB reads a chunk stays in use instead of being freed and allocated (and zeroed) again, as the default
+     * 4 MiB chunks are. One arena per event loop.
+     */
+    static ByteBufAllocator serverAllocator(int threads) {
+        return new PooledByteBufAllocator(true, 0, threads, 8192, 12, 256, 64, false, 0);
     }
 
     public synchronized void stop() {
