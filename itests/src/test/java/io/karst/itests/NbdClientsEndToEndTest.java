@@ -155,8 +155,9 @@ class NbdClientsEndToEndTest {
                 base + "Malloc0");
         assertTrue(r.contains("read 196608/196608 bytes at offset 1048576"), r);
         assertFalse(r.contains("Pattern verification failed"), r);
-        String bad = ok("qemu-io", "-f", "raw", "-r", "-c", "read -P 0x11 1M 4k", base + "Malloc0");
-        assertTrue(bad.contains("Pattern verification failed"), "a wrong pattern must be noticed:\n" + bad);
+        Run bad = run("qemu-io", "-f", "raw", "-r", "-c", "read -P 0x11 1M 4k", base + "Malloc0");
+        assertTrue(bad.output().contains("Pattern verification failed"), "a wrong pattern must be noticed:\n"
+                + bad.output());
     }
 
     @Test
