@@ -13,8 +13,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -187,6 +194,34 @@ class NbdClientsEndToEndTest {
         karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "nbd_stop_disk", "nbd_device=img-ro").requireSuccess();
         assertNotEquals(0, run("nbdinfo", base + "img-ro").exit());
         assertTrue(Files.exists(karst.etc().resolve("io.karst.nbd.export-Img0.cfg")));
+        // SPDK's nbd_device is the export name, verbatim: a saved SPDK configuration's /dev/nbd0 is served as is
+        String started = karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "nbd_start_disk", "bdev_name=Img1",
+                "nbd_device=/dev/nbd0").requireSuccess().output();
+        assertTrue(started.contains("/dev/nbd0"), started);
+        assertEquals("33554432", ok("nbdinfo", "--size", base + "/dev/nbd0").trim());
+        karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "nbd_stop_disk", "nbd_device=/dev/nbd0").requireSuccess();
+        // JMX: the same service
+        Map<String, Object> env = Map.of(JMXConnector.CREDENTIALS, new String[] {"admin", karst.adminPassword()});
+        try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(karst.jmxUrl()), env)) {
+            MBeanServerConnection mbeans = connector.getMBeanServerConnection();
+            ObjectName nbd = new ObjectName("io.karst:type=nbd");
+            assertEquals(karst.nbdPort(), mbeans.getAttribute(nbd, "Port"));
+            String name = (String) mbeans.invoke(nbd, "startExport", new Object[] {"Img1", "jmx", true, false,
+                "made over JMX", "auto"}, new String[] {"java.lang.String", "java.lang.String", "boolean", "boolean",
+                "java.lang.String", "java.lang.String"});
+            assertEquals("jmx", name);
+            String info = ok("nbdinfo", base + "jmx");
+            assertTrue(info.contains("is_read_only: true") && info.contains("made over JMX"), info);
+            ObjectName export = new ObjectName("io.karst:type=nbdExport,name=jmx");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!mbeans.isRegistered(export) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals("Img1", mbeans.getAttribute(export, "Bdev"));
+            assertEquals(33554432L, mbeans.getAttribute(export, "Size"));
+            mbeans.invoke(nbd, "stopExport", new Object[] {"jmx"}, new String[] {"java.lang.String"});
+            assertNotEquals(0, run("nbdinfo", base + "jmx").exit());
+        }
     }
 
     @Test
