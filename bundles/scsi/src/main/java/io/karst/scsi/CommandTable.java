@@ -45,6 +45,12 @@ final class CommandTable {
         }
         l.add(cmd(MODE_SELECT_10, -1, 0x11, 0, 0, 0, 0, 0, FF, FF, 0x07));
         l.add(cmd(MODE_SENSE_10, -1, 0x18, FF, FF, 0, 0, 0, FF, FF, 0x07));
+        for (int sa = 0; sa <= 3; sa++) {
+            l.add(cmd(PERSISTENT_RESERVE_IN, sa, sa, 0, 0, 0, 0, 0, FF, FF, 0x07));
+        }
+        for (int sa : new int[] {0, 1, 2, 3, 4, 5, 6}) {
+            l.add(cmd(PERSISTENT_RESERVE_OUT, sa, sa, FF, 0, 0, FF, FF, FF, FF, 0x07));
+        }
         l.add(cmd(READ_16, -1, 0xFE, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));
         l.add(cmd(COMPARE_AND_WRITE, -1, 0xFA, FF, FF, FF, FF, FF, FF, FF, FF, 0, 0, 0, FF, 0x1F, 0x07));
         l.add(cmd(WRITE_16, -1, 0xFA, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));

@@ -13,9 +13,10 @@ import java.util.function.Supplier;
  *                           only honoured when the bdev supports UNMAP
  * @param maxTransferBytes   largest single READ/WRITE (VPD B0 MAXIMUM TRANSFER LENGTH)
  * @param portGroups         the ALUA target port groups this unit is reachable through
+ * @param reservationStore   where persistent reservations with APTPL are kept; null: APTPL is refused
  */
 public record LunOptions(String productId, String revision, boolean thinProvisioning, int maxTransferBytes,
-                         Supplier<List<PortGroup>> portGroups) {
+                         Supplier<List<PortGroup>> portGroups, PersistentReservations.Store reservationStore) {
     public static final int DEFAULT_MAX_TRANSFER = 32 << 20;
 
     public LunOptions {
@@ -28,19 +29,23 @@ public record LunOptions(String productId, String revision, boolean thinProvisio
     }
 
     public static LunOptions defaults() {
-        return new LunOptions(null, null, true, DEFAULT_MAX_TRANSFER, PortGroup::single);
+        return new LunOptions(null, null, true, DEFAULT_MAX_TRANSFER, PortGroup::single, null);
     }
 
     public LunOptions withProductId(String p) {
-        return new LunOptions(p, revision, thinProvisioning, maxTransferBytes, portGroups);
+        return new LunOptions(p, revision, thinProvisioning, maxTransferBytes, portGroups, reservationStore);
     }
 
     public LunOptions withThinProvisioning(boolean thin) {
-        return new LunOptions(productId, revision, thin, maxTransferBytes, portGroups);
+        return new LunOptions(productId, revision, thin, maxTransferBytes, portGroups, reservationStore);
     }
 
     public LunOptions withPortGroups(Supplier<List<PortGroup>> groups) {
-        return new LunOptions(productId, revision, thinProvisioning, maxTransferBytes, groups);
+        return new LunOptions(productId, revision, thinProvisioning, maxTransferBytes, groups, reservationStore);
+    }
+
+    public LunOptions withReservationStore(PersistentReservations.Store store) {
+        return new LunOptions(productId, revision, thinProvisioning, maxTransferBytes, portGroups, store);
     }
 
     private static String ascii(String s, int max) {

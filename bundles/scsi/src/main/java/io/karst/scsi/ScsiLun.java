@@ -47,6 +47,7 @@ public final class ScsiLun {
     private final LunIdentity identity;
     private final boolean thin;
     private final RangeLock locks = new RangeLock();
+    private final PersistentReservations pr;
     private final Map<ScsiNexus, NexusState> nexuses = new ConcurrentHashMap<>();
     private volatile ScsiNexus reservation;
     private volatile boolean descriptorSense;
@@ -58,6 +59,7 @@ public final class ScsiLun {
         this.options = options;
         this.identity = LunIdentity.of(bdev.uuid());
         this.thin = options.thinProvisioning() && bdev.supports(IoType.UNMAP);
+        this.pr = new PersistentReservations(options.reservationStore());
     }
 
     public Bdev bdev() {
@@ -114,16 +116,15 @@ public final class ScsiLun {
 
     /**
      * A LOGICAL UNIT RESET (or target reset) from {@code by} (null for a reset not caused by a nexus): the
-     * reservation is released, mode parameters return to their defaults, and every other nexus gets a unit
-     * attention. The transport aborts or drains the unit's outstanding tasks itself.
+     * reservation is released, mode parameters return to their defaults, and every nexus gets a unit
+     * attention (BUS DEVICE RESET FUNCTION OCCURRED). The transport aborts or drains the unit's outstanding tasks itself.
      */
     public void reset(ScsiNexus by) {
         reservation = null;
         descriptorSense = false;
-        for (Map.Entry<ScsiNexus, NexusState> e : nexuses.entrySet()) {
-            if (!e.getKey().equals(by)) {
-                e.getValue().add(Sense.BUS_DEVICE_RESET);
-            }
+        // every I_T nexus, the resetting one too, learns of the reset (what multipath initiators check)
+        for (NexusState s : nexuses.values()) {
+            s.add(Sense.BUS_DEVICE_RESET);
         }
     }
 
@@ -174,6 +175,10 @@ public final class ScsiLun {
         }
         ScsiNexus holder = reservation;
         if (holder != null && !holder.equals(t.nexus()) && conflictsWithReservation(op, c)) {
+            finish(t, ScsiStatus.RESERVATION_CONFLICT, null, 0);
+            return;
+        }
+        if (pr.active() && prConflicts(t.nexus(), op, c)) {
             finish(t, ScsiStatus.RESERVATION_CONFLICT, null, 0);
             return;
         }
@@ -257,6 +262,8 @@ public final class ScsiLun {
             case MODE_SELECT_6 -> ModePages.modeSelect(this, t, c, false);
             case MODE_SELECT_10 -> ModePages.modeSelect(this, t, c, true);
             case START_STOP_UNIT -> startStop(t, c);
+            case PERSISTENT_RESERVE_IN -> prIn(t, c);
+            case PERSISTENT_RESERVE_OUT -> prOut(t, c);
             case RESERVE_6 -> reserve6(t);
             case RELEASE_6 -> release6(t);
             case MAINTENANCE_IN -> {
@@ -280,6 +287,75 @@ public final class ScsiLun {
             case SERVICE_ACTION_IN_16 -> (c[1] & 0x1F) != SAI_READ_CAPACITY_16;
             default -> op != READ_CAPACITY_10;
         };
+    }
+
+    /** Whether a command conflicts with a persistent reservation for this nexus (SPC-4 table 67). */
+    private boolean prConflicts(ScsiNexus n, int op, byte[] c) {
+        boolean write;
+        boolean read;
+        switch (op) {
+            case WRITE_6, WRITE_10, WRITE_12, WRITE_16, WRITE_AND_VERIFY_10, WRITE_AND_VERIFY_12, WRITE_AND_VERIFY_16,
+                 WRITE_SAME_10, WRITE_SAME_16, UNMAP, COMPARE_AND_WRITE, SYNCHRONIZE_CACHE_10, SYNCHRONIZE_CACHE_16,
+                 MODE_SELECT_6, MODE_SELECT_10, START_STOP_UNIT -> {
+                write = true;
+                read = false;
+            }
+            case RESERVE_6, RELEASE_6 -> {
+                return true; // SPC-2 reservations and persistent reservations do not mix
+            }
+            case READ_6, READ_10, READ_12, READ_16, VERIFY_10, VERIFY_12, VERIFY_16, PRE_FETCH_10, PRE_FETCH_16,
+                 MODE_SENSE_6, MODE_SENSE_10 -> {
+                write = false;
+                read = true;
+            }
+            case SERVICE_ACTION_IN_16 -> {
+                write = false;
+                read = (c[1] & 0x1F) == SAI_GET_LBA_STATUS;
+            }
+            default -> {
+                return false;
+            }
+        }
+        return pr.conflicts(n, write, read);
+    }
+
+    private void prIn(ScsiTask t, byte[] c) {
+        int alloc = Bytes.u16(c, 7);
+        byte[] d = pr.in(c[1] & 0x1F);
+        if (d == null) {
+            fail(t, Sense.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        respond(t, d, d.length, alloc);
+    }
+
+    private void prOut(ScsiTask t, byte[] c) {
+        int sa = c[1] & 0x1F;
+        int scope = (c[2] >>> 4) & 0x0F;
+        int type = c[2] & 0x0F;
+        long length = Bytes.u32(c, 5);
+        if (reservation != null) {
+            finish(t, ScsiStatus.RESERVATION_CONFLICT, null, 0); // an SPC-2 reservation is held
+            return;
+        }
+        if (sa == 7) {
+            fail(t, Sense.INVALID_FIELD_IN_CDB); // REGISTER AND MOVE
+            return;
+        }
+        ByteBuffer out = t.dataOut();
+        if (length != 24 || out == null || out.remaining() < 24) {
+            fail(t, Sense.PARAMETER_LIST_LENGTH_ERROR);
+            return;
+        }
+        byte[] p = new byte[24];
+        out.get(out.position(), p, 0, 24);
+        PersistentReservations.Outcome o = pr.out(t.nexus(), sa, scope, type, p, (r, sense) ->
+                nexusState(new ScsiNexus(r.initiatorPort(), r.targetPort(), r.relativePort())).add(sense));
+        if (o.status() == ScsiStatus.CHECK_CONDITION) {
+            fail(t, o.sense());
+        } else {
+            finish(t, o.status(), null, 0);
+        }
     }
 
     /** ALUA: commands allowed on a port whose group is standby, unavailable or transitioning. */

@@ -139,6 +139,7 @@ class ScsiLunTest {
         assertThat(rs.data()[12]).isEqualTo((byte) 0x2A);
         assertThat(run(b, null, 0x00).await()).isEqualTo(ScsiStatus.GOOD);
         lun.reset(a);
+        assertThat(run(a, null, 0x00).sense).isEqualTo(Sense.BUS_DEVICE_RESET);
         assertThat(run(a, null, 0x00).await()).isEqualTo(ScsiStatus.GOOD);
         assertThat(run(b, null, 0x00).sense).isEqualTo(Sense.BUS_DEVICE_RESET);
     }

@@ -45,7 +45,9 @@ public final class IscsiTargetService implements IscsiTarget {
                               Map<String, Object> config) {
         this.configAdmin = configAdmin;
         IscsiOptions options = IscsiOptions.from(config);
-        this.registry = new TargetRegistry(bdevs, options);
+        String data = System.getProperty("karaf.data");
+        this.registry = new TargetRegistry(bdevs, options,
+                data == null ? null : java.nio.file.Path.of(data, "iscsi", "reservations"));
         this.server = new IscsiServer(registry, options.eventLoopThreads());
         registry.start();
     }

@@ -42,6 +42,7 @@ public final class TargetRegistry implements BdevRegistry.Listener {
     private static final System.Logger LOG = System.getLogger(TargetRegistry.class.getName());
 
     private final BdevRegistry bdevs;
+    private final java.nio.file.Path reservationDir;
     private volatile IscsiOptions options;
     private final Map<Integer, PortalGroupConfig> portalGroups = new ConcurrentHashMap<>();
     private final Map<Integer, InitiatorGroupConfig> initiatorGroups = new ConcurrentHashMap<>();
@@ -51,9 +52,10 @@ public final class TargetRegistry implements BdevRegistry.Listener {
     private final java.util.Set<IscsiConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextTsih = new AtomicInteger(1);
 
-    public TargetRegistry(BdevRegistry bdevs, IscsiOptions options) {
+    public TargetRegistry(BdevRegistry bdevs, IscsiOptions options, java.nio.file.Path reservationDir) {
         this.bdevs = bdevs;
         this.options = options;
+        this.reservationDir = reservationDir;
     }
 
     /** Starts following bdev registrations (binds LUNs waiting for their bdev). */
@@ -228,7 +230,11 @@ public final class TargetRegistry implements BdevRegistry.Listener {
                     bdevName, e.getMessage());
             return false;
         }
-        ScsiLun scsi = new ScsiLun(d, LunOptions.defaults().withProductId(productId(d.bdev())));
+        LunOptions lunOptions = LunOptions.defaults().withProductId(productId(d.bdev()));
+        if (reservationDir != null) {
+            lunOptions = lunOptions.withReservationStore(new FileReservationStore(reservationDir, d.bdev().uuid()));
+        }
+        ScsiLun scsi = new ScsiLun(d, lunOptions);
         LunBinding b = new LunBinding(lun, bdevName, scsi, d);
         self[0] = b;
         t.put(b);
@@ -326,7 +332,9 @@ public final class TargetRegistry implements BdevRegistry.Listener {
     }
 
     private AuthPolicy policy(boolean disable, boolean require, boolean mutual, int group) {
-        return new AuthPolicy(disable, require, mutual, user -> {
+        AuthGroupConfig configured = authGroups.get(group);
+        boolean available = configured != null && !configured.secrets().isEmpty();
+        return new AuthPolicy(disable, require, mutual, available, user -> {
             AuthGroupConfig g = authGroups.get(group);
             if (g == null) {
                 return Optional.empty();

@@ -37,7 +37,7 @@ class LoginTest {
 
         @Override
         public AuthPolicy discoveryPolicy() {
-            return new AuthPolicy(false, true, false, u -> u.equals("bob")
+            return new AuthPolicy(false, true, false, true, u -> u.equals("bob")
                     ? Optional.of(new AuthPolicy.ChapCredential("bob", "bobsecret1234", null, null))
                     : Optional.empty());
         }

@@ -23,7 +23,8 @@ public final class TestTarget implements AutoCloseable {
     public final MallocBdev malloc1;
 
     public TestTarget(Map<String, String> options, long blocks) throws Exception {
-        registry = new TargetRegistry(bdevs.registry(), IscsiOptions.from(options));
+        registry = new TargetRegistry(bdevs.registry(), IscsiOptions.from(options),
+                java.nio.file.Files.createTempDirectory("karst-pr"));
         registry.start();
         server = new IscsiServer(registry, 2);
         bdevs.register(new MallocBdev("Malloc0", UUID.fromString("708939a0-91df-4d5a-9ad7-26ab9d323198"), 512,

@@ -10,9 +10,11 @@ import java.util.function.Function;
  * @param disableChap  CHAP is refused: AuthMethod None only
  * @param requireChap  CHAP is required
  * @param mutualChap   the target authenticates itself to the initiator too
+ * @param chapConfigured whether secrets exist to check CHAP against (when CHAP is optional and not configured,
+ *                     an initiator offering CHAP and None gets None)
  * @param secrets      CHAP credentials by user name
  */
-public record AuthPolicy(boolean disableChap, boolean requireChap, boolean mutualChap,
+public record AuthPolicy(boolean disableChap, boolean requireChap, boolean mutualChap, boolean chapConfigured,
                          Function<String, Optional<ChapCredential>> secrets) {
     public AuthPolicy {
         if (disableChap && (requireChap || mutualChap)) {
@@ -24,7 +26,7 @@ public record AuthPolicy(boolean disableChap, boolean requireChap, boolean mutua
     }
 
     public static AuthPolicy none() {
-        return new AuthPolicy(false, false, false, u -> Optional.empty());
+        return new AuthPolicy(false, false, false, false, u -> Optional.empty());
     }
 
     /** One CHAP secret entry: the initiator's user and secret, and optionally the target's (for mutual CHAP). */

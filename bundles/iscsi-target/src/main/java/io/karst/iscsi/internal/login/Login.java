@@ -235,8 +235,10 @@ public final class Login {
                 throw new LoginException(LoginException.INITIATOR_ERROR, "AuthMethod negotiated twice");
             }
             String chosen = null;
-            for (String m : methods.split(",")) {
-                if (m.equals("CHAP") && !policy.disableChap()) {
+            List<String> offeredMethods = List.of(methods.split(","));
+            boolean preferNone = !policy.requireChap() && !policy.chapConfigured() && offeredMethods.contains("None");
+            for (String m : offeredMethods) {
+                if (m.equals("CHAP") && !policy.disableChap() && !preferNone) {
                     chosen = "CHAP";
                     break;
                 }
