@@ -110,7 +110,7 @@ class IscsiEndToEndTest {
         assertEquals(0, inq.exit(), inq.output());
         assertTrue(inq.output().contains("Vendor:KARST"), inq.output());
         assertTrue(inq.output().contains("Product:Malloc disk"), inq.output());
-        Run serial = run("iscsi-inq", "-e", "1", "-c", "0x80", url(IQN, 0));
+        Run serial = run("iscsi-inq", "-e", "1", "-c", "128", url(IQN, 0));
         // the serial number is the bdev UUID of etc/io.karst.bdev.malloc-Malloc0.cfg: stable across restarts
         assertTrue(serial.output().contains("708939a091df4d5a9ad726ab9d323198"), serial.output());
         Run cap = run("iscsi-readcapacity16", url(IQN, 0));

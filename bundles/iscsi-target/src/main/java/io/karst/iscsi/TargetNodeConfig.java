@@ -11,11 +11,12 @@ import java.util.TreeMap;
  * portal group / initiator group pairs it is reachable through, CHAP settings and queue depth per session.
  * Factory PID {@value #PID}: {@code name = malloc0} (short names get the node base prefix),
  * {@code luns = 0:Malloc0}, {@code pg_ig_maps = 1:1}, {@code queue_depth = 64}, {@code disable_chap},
- * {@code require_chap}, {@code mutual_chap}, {@code chap_group}.
+ * {@code require_chap}, {@code mutual_chap}, {@code chap_group}, {@code thin_provisioning} (default true: LUNs on
+ * bdevs that can unmap are presented thin-provisioned with UNMAP; false presents them fully provisioned).
  */
 public record TargetNodeConfig(String name, String alias, Map<Integer, String> luns, List<PgIgMap> pgIgMaps,
                                int queueDepth, boolean disableChap, boolean requireChap, boolean mutualChap,
-                               int chapGroup) {
+                               int chapGroup, boolean thinProvisioning) {
     public static final String PID = "io.karst.iscsi.target";
     public static final int MAX_LUN = 16383;
 
@@ -105,7 +106,7 @@ public record TargetNodeConfig(String name, String alias, Map<Integer, String> l
         return new TargetNodeConfig(name, Config.string(p, "alias", ""), luns, maps,
                 Config.integer(p, "queue_depth", 64, 1, 4096), Config.bool(p, "disable_chap", false),
                 Config.bool(p, "require_chap", false), Config.bool(p, "mutual_chap", false),
-                Config.integer(p, "chap_group", 0, 0, 0xFFFF));
+                Config.integer(p, "chap_group", 0, 0, 0xFFFF), Config.bool(p, "thin_provisioning", true));
     }
 
     public Map<String, String> properties() {
@@ -121,11 +122,12 @@ public record TargetNodeConfig(String name, String alias, Map<Integer, String> l
         m.put("require_chap", Boolean.toString(requireChap));
         m.put("mutual_chap", Boolean.toString(mutualChap));
         m.put("chap_group", Integer.toString(chapGroup));
+        m.put("thin_provisioning", Boolean.toString(thinProvisioning));
         return m;
     }
 
     public TargetNodeConfig withLuns(Map<Integer, String> newLuns) {
         return new TargetNodeConfig(name, alias, newLuns, pgIgMaps, queueDepth, disableChap, requireChap,
-                mutualChap, chapGroup);
+                mutualChap, chapGroup, thinProvisioning);
     }
 }

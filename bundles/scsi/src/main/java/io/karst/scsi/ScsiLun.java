@@ -38,6 +38,8 @@ public final class ScsiLun {
     private static final int S_CAW_LOCKED = 8;
     private static final int S_WS_LOCKED = 9;
     private static final int S_UNMAP_LOCKED = 10;
+    private static final int S_PASSTHROUGH = 11;
+    private static final int S_EMULATE = 12;
 
     private static final Sense INVALID_FIELD_IN_INFORMATION_UNIT = new Sense(Sense.ILLEGAL_REQUEST, 0x0E, 0x03);
 
@@ -185,6 +187,9 @@ public final class ScsiLun {
         if (!accessAllowed(t, op, c)) {
             return;
         }
+        if (passthrough(t, op)) {
+            return;
+        }
         try {
             dispatch(t, op, c);
         } catch (RuntimeException e) {
@@ -276,6 +281,78 @@ public final class ScsiLun {
             case REPORT_LUNS -> fail(t, Sense.INVALID_OPCODE); // the transport answers REPORT LUNS
             default -> fail(t, Sense.INVALID_OPCODE);
         }
+    }
+
+    /**
+     * Offers the command to a bdev that asked for pass-through of this opcode (a tcmu-runner handler's
+     * handle_cmd): true when it went there; its NOT_HANDLED answer brings it back to the emulation.
+     */
+    private boolean passthrough(ScsiTask t, int op) {
+        io.karst.bdev.ScsiOpcodeSet set = bdev.scsiPassthrough();
+        if (set.isEmpty() || !set.contains(op)) {
+            return false;
+        }
+        byte[] c = t.cdb();
+        int cdbLength = Math.max(Opcodes.cdbLength(op), 6);
+        io.karst.bdev.ScsiCommand cmd = t.passthrough;
+        if (cmd == null) {
+            cmd = new io.karst.bdev.ScsiCommand();
+            t.passthrough = cmd;
+            t.passthroughSense = ByteBuffer.allocate(io.karst.bdev.ScsiCommand.MAX_SENSE_LENGTH);
+        }
+        ByteBuffer out = t.dataOut();
+        ByteBuffer[] data;
+        io.karst.bdev.ScsiCommand.Direction dir;
+        int length;
+        if (out != null && out.hasRemaining()) {
+            dir = io.karst.bdev.ScsiCommand.Direction.TO_DEVICE;
+            length = out.remaining();
+            data = new ByteBuffer[] {out};
+        } else if (t.expectedDataInLength() > 0) {
+            dir = io.karst.bdev.ScsiCommand.Direction.FROM_DEVICE;
+            length = t.expectedDataInLength();
+            data = new ByteBuffer[] {t.dataInBuffer(length)};
+        } else {
+            dir = io.karst.bdev.ScsiCommand.Direction.NONE;
+            length = 0;
+            data = null;
+        }
+        t.passthroughSense.clear();
+        cmd.set(ByteBuffer.wrap(c, 0, cdbLength), dir, data, length, t.passthroughSense);
+        t.dataInLength = dir == io.karst.bdev.ScsiCommand.Direction.FROM_DEVICE ? length : 0;
+        t.step = S_PASSTHROUGH;
+        t.channel().submitScsi(cmd, t);
+        return true;
+    }
+
+    private void passthroughDone(ScsiTask t, IoStatus status) {
+        io.karst.bdev.ScsiCommand cmd = t.passthrough;
+        if (status == IoStatus.NOT_HANDLED) {
+            t.step = S_EMULATE;
+            t.runOnSubmitter(t);
+            return;
+        }
+        if (!status.isSuccess()) {
+            failIo(t, status);
+            return;
+        }
+        int st = cmd.status();
+        if (st == ScsiStatus.CHECK_CONDITION && cmd.senseLength() > 0) {
+            byte[] sb = new byte[cmd.senseLength()];
+            cmd.sense().get(cmd.sense().position(), sb, 0, sb.length);
+            Sense parsed;
+            try {
+                parsed = Sense.parse(sb, 0, sb.length);
+            } catch (IllegalArgumentException e) {
+                parsed = Sense.INTERNAL_TARGET_FAILURE;
+            }
+            t.scratch = null;
+            t.aux = null;
+            t.done(st, parsed, sb, 0);
+            return;
+        }
+        int dataIn = Math.max(0, t.dataInLength - cmd.residual());
+        finish(t, st, null, cmd.direction() == io.karst.bdev.ScsiCommand.Direction.FROM_DEVICE ? dataIn : 0);
     }
 
     /** Commands a RESERVE(6) holder's reservation blocks for other nexuses (SPC-2 5.5.1). */
@@ -911,6 +988,7 @@ public final class ScsiLun {
 
     void ioComplete(ScsiTask t, IoStatus status) {
         switch (t.step) {
+            case S_PASSTHROUGH -> passthroughDone(t, status);
             case S_SINGLE -> {
                 if (status.isSuccess()) {
                     finish(t, ScsiStatus.GOOD, null, t.dataInLength);
@@ -990,6 +1068,7 @@ public final class ScsiLun {
     void resume(ScsiTask t) {
         try {
             switch (t.step) {
+                case S_EMULATE -> dispatch(t, t.op, t.cdb());
                 case S_WRITE_LOCKED -> submitWrite(t);
                 case S_CAW_LOCKED -> cawRead(t);
                 case S_CAW_READ -> cawCompared(t);

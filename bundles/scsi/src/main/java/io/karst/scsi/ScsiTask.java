@@ -27,6 +27,8 @@ public abstract class ScsiTask implements IoCallback, Runnable {
     boolean locked;
     ByteBuffer scratch;
     ByteBuffer aux;
+    io.karst.bdev.ScsiCommand passthrough;
+    ByteBuffer passthroughSense;
 
     /** The CDB; at least 16 bytes long (shorter CDBs are zero-padded). */
     public abstract byte[] cdb();
@@ -48,6 +50,14 @@ public abstract class ScsiTask implements IoCallback, Runnable {
      * first {@code dataInLength} bytes given to {@link #done}.
      */
     public abstract ByteBuffer dataInBuffer(int length);
+
+    /**
+     * The data-in length the initiator expects (iSCSI's expected data transfer length of a read), for commands
+     * passed through to a bdev whose data length the logical unit does not derive from the CDB; 0 when unknown.
+     */
+    public int expectedDataInLength() {
+        return 0;
+    }
 
     /** A scratch buffer for the logical unit's own use during this command (e.g. the compare read). */
     public ByteBuffer scratchBuffer(int length) {

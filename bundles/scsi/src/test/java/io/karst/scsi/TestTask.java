@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A synchronous test transport: runs continuations inline, records the completion. */
-final class TestTask extends ScsiTask {
+class TestTask extends ScsiTask {
     final byte[] cdb = new byte[16];
     final ScsiNexus nexus;
     final IoChannel channel;

@@ -91,6 +91,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private boolean nopOutstanding;
     private volatile long commandCount;
     private volatile int outstanding;
+    /** Data-in and data-out bytes the connection's commands may hold at once (see scsiCommand). */
+    static final long MAX_BUFFERED_BYTES = 256L << 20;
+    private long bufferedBytes;
     private final Runnable flusher = this::flushIfNeeded;
 
     IscsiConnection(TargetRegistry registry, int portalGroupTag, String portal, PduDecoder decoder) {
@@ -456,6 +459,16 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         tasks.put(itt, cmd);
         outstanding++;
         cmd.binding = target.lun(cmd.lunNumber);
+        // bound the data buffered per connection: beyond it, the initiator is told to retry (TASK SET FULL)
+        long need = cmd.read || cmd.write ? Math.min(cmd.edtl, registry.maxTransferBytes()) : 0;
+        if (need > 0 && bufferedBytes + need > MAX_BUFFERED_BYTES && outstanding > 1) {
+            cmd.read = false;
+            cmd.write = false;
+            cmd.finish(ScsiStatus.TASK_SET_FULL, null, null, 0);
+            return;
+        }
+        cmd.buffered = need;
+        bufferedBytes += need;
         if (pdu.totalAhsLength() > 0) {
             cmd.fail(Sense.INVALID_FIELD_IN_CDB); // extended CDBs: no command needs one
             drainUnsolicited(cmd, pdu);
@@ -774,6 +787,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         tasks.remove(cmd.itt);
         outstanding--;
+        bufferedBytes -= cmd.buffered;
+        cmd.buffered = 0;
         pool.add(cmd);
         if (phase == Phase.CLOSED) {
             closeChannelsIfIdle();
@@ -842,7 +857,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private final List<Tmf> tmfs = new ArrayList<>();
 
     /** A task management request waiting for aborted commands that are still at the bdev. */
-    private record Tmf(int itt, int response, List<Command> waitFor, Runnable after) {
+    private record Tmf(int itt, int response, List<Command> waitFor, Runnable after, boolean closeAfter) {
     }
 
     private void taskManagement(Pdu pdu) {
@@ -897,13 +912,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 for (Command c : new ArrayList<>(tasks.values())) {
                     abort(c, waitFor);
                 }
-                boolean cold = function == 7;
                 after = () -> {
                     for (LunBinding b : target.luns().values()) {
                         b.scsi.reset(nexus);
-                    }
-                    if (cold) {
-                        registry.coldReset(target, this);
                     }
                 };
             }
@@ -911,7 +922,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             case 8 -> response = 4; // TASK REASSIGN: allegiance reassignment needs ErrorRecoveryLevel 2
             default -> response = 255;
         }
-        tmfs.add(new Tmf(pdu.itt(), response, waitFor, after));
+        tmfs.add(new Tmf(pdu.itt(), response, waitFor, after, function == 7));
         tmfProgress();
     }
 
@@ -947,6 +958,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 continue;
             }
             it.remove();
+            if (t.after() != null) {
+                t.after().run(); // the reset's unit attentions exist before the initiator hears of it
+            }
             ByteBuf h = writer.header(ctx.alloc(), Opcode.TASK_MGMT_RESPONSE);
             h.setByte(1, 0x80);
             h.setByte(2, t.response());
@@ -954,9 +968,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             h.setInt(24, statSN++);
             setWindow(h);
             writer.write(ctx, h, null);
-            if (t.after() != null) {
-                ctx.flush();
-                t.after().run();
+            if (t.closeAfter()) {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> registry.coldReset(target, this));
             } else {
                 flushSoon();
             }
@@ -1167,6 +1180,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         int status;
         byte[] senseBytes;
         int dataInLength;
+        long buffered;
         private final Runnable completer = () -> {
             executing = false;
             respond(this);
@@ -1230,6 +1244,11 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             }
             inBuf = ctx.alloc().directBuffer(Math.max(length, 1));
             return inBuf.nioBuffer(0, length);
+        }
+
+        @Override
+        public int expectedDataInLength() {
+            return read ? (int) Math.min(edtl, registry.maxTransferBytes()) : 0;
         }
 
         @Override
@@ -1324,6 +1343,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             status = 0;
             senseBytes = null;
             dataInLength = 0;
+            buffered = 0;
         }
     }
 

@@ -190,7 +190,7 @@ public final class IscsiRpcMethods implements RpcConfigSource {
 
     private TargetNodeConfig targetFrom(RpcParams p) {
         p.allowOnly("name", "alias_name", "pg_ig_maps", "luns", "queue_depth", "disable_chap", "require_chap",
-                "mutual_chap", "chap_group", "header_digest", "data_digest");
+                "mutual_chap", "chap_group", "header_digest", "data_digest", "thin_provisioning");
         Map<Integer, String> luns = new LinkedHashMap<>();
         for (Object o : p.list("luns")) {
             if (!(o instanceof Map<?, ?> m) || m.get("bdev_name") == null || m.get("lun_id") == null) {
@@ -212,7 +212,7 @@ public final class IscsiRpcMethods implements RpcConfigSource {
         }
         return new TargetNodeConfig(iscsi.fullName(p.requiredString("name")), p.string("alias_name", ""), luns, maps,
                 p.intValue("queue_depth", 64), p.bool("disable_chap", false), p.bool("require_chap", false),
-                p.bool("mutual_chap", false), p.intValue("chap_group", 0));
+                p.bool("mutual_chap", false), p.intValue("chap_group", 0), p.bool("thin_provisioning", true));
     }
 
     private Map<String, Object> targetJson(TargetNodeConfig t) {
@@ -232,6 +232,7 @@ public final class IscsiRpcMethods implements RpcConfigSource {
         m.put("require_chap", t.requireChap());
         m.put("mutual_chap", t.mutualChap());
         m.put("chap_group", t.chapGroup());
+        m.put("thin_provisioning", t.thinProvisioning());
         m.put("header_digest", false);
         m.put("data_digest", false);
         return m;

@@ -148,7 +148,7 @@ public final class TargetRegistry implements BdevRegistry.Listener {
         boolean changed = false;
         for (LunBinding b : t.luns().values()) {
             String want = config.luns().get(b.lun);
-            if (want == null || !bdevMatches(b, want)) {
+            if (want == null || !bdevMatches(b, want) || b.scsi.options().thinProvisioning() != config.thinProvisioning()) {
                 t.remove(b.lun);
                 b.close();
                 changed = true;
@@ -230,7 +230,8 @@ public final class TargetRegistry implements BdevRegistry.Listener {
                     bdevName, e.getMessage());
             return false;
         }
-        LunOptions lunOptions = LunOptions.defaults().withProductId(productId(d.bdev()));
+        LunOptions lunOptions = LunOptions.defaults().withProductId(productId(d.bdev()))
+                .withThinProvisioning(t.config().thinProvisioning());
         if (reservationDir != null) {
             lunOptions = lunOptions.withReservationStore(new FileReservationStore(reservationDir, d.bdev().uuid()));
         }

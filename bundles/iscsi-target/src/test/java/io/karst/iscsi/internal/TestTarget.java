@@ -45,6 +45,8 @@ public final class TestTarget implements AutoCloseable {
                 "require_chap", "true", "chap_group", "1"), "iqn.2016-06.io.karst"));
         registry.putTarget(TargetNodeConfig.from(Map.of("name", "mutual", "luns", "0:Malloc0", "pg_ig_maps", "1:1",
                 "require_chap", "true", "mutual_chap", "true", "chap_group", "1"), "iqn.2016-06.io.karst"));
+        registry.putTarget(TargetNodeConfig.from(Map.of("name", "thick", "luns", "0:Malloc0", "pg_ig_maps", "1:1",
+                "thin_provisioning", "false"), "iqn.2016-06.io.karst"));
         server.bind(pg);
     }
 

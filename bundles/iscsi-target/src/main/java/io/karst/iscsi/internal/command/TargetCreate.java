@@ -46,6 +46,9 @@ public class TargetCreate implements Action {
     @Option(name = "-g", aliases = "--chap-group", description = "auth group with the CHAP secrets")
     int chapGroup;
 
+    @Option(name = "--thick", description = "present the LUNs fully provisioned (no UNMAP) even if the bdev unmaps")
+    boolean thick;
+
     @Override
     public Object execute() {
         Map<String, Object> p = new LinkedHashMap<>();
@@ -58,6 +61,7 @@ public class TargetCreate implements Action {
         p.put("mutual_chap", Boolean.toString(mutualChap));
         p.put("disable_chap", Boolean.toString(disableChap));
         p.put("chap_group", Integer.toString(chapGroup));
+        p.put("thin_provisioning", Boolean.toString(!thick));
         TargetNodeConfig c = TargetNodeConfig.from(p, iscsi.options().nodeBase());
         iscsi.createTargetNode(c);
         System.out.println("created " + c.name());
