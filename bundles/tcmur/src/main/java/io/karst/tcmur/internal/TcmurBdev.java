@@ -77,7 +77,7 @@ final class TcmurBdev implements BlockDevice, DeviceChannel {
                 .productName("tcmur " + handler.subtype() + " disk")
                 .blockSize(device.blockSize()).blockCount(device.numLbas())
                 .writeCache(device.writeCacheEnabled() && supportsFlush())
-                .ioTypes(ioTypes(ops, device.writeCacheEnabled()))
+                .ioTypes(ioTypes(ops, handler.nrThreads() > 0))
                 .scsiPassthrough(ops.contains(TcmurOperation.HANDLE_CMD) ? ScsiOpcodeSet.ALL : ScsiOpcodeSet.NONE)
                 .build();
         this.requests = new Request[maxOutstanding];
@@ -108,7 +108,8 @@ final class TcmurBdev implements BlockDevice, DeviceChannel {
         return ops.contains(TcmurOperation.FLUSH) || ops.contains(TcmurOperation.HANDLE_CMD);
     }
 
-    static Set<IoType> ioTypes(Set<TcmurOperation> ops, boolean writeCache) {
+    /** The bdev I/O types a handler's operations give; emulated COMPARE AND WRITE needs a synchronous handler. */
+    static Set<IoType> ioTypes(Set<TcmurOperation> ops, boolean synchronous) {
         Set<IoType> t = EnumSet.noneOf(IoType.class);
         boolean raw = ops.contains(TcmurOperation.HANDLE_CMD);
         if (ops.contains(TcmurOperation.READ) || raw) {
@@ -127,7 +128,7 @@ final class TcmurBdev implements BlockDevice, DeviceChannel {
             t.add(IoType.WRITE_ZEROES);
         }
         if (ops.contains(TcmurOperation.CAW)
-                || (ops.contains(TcmurOperation.READ) && ops.contains(TcmurOperation.WRITE))) {
+                || (synchronous && ops.contains(TcmurOperation.READ) && ops.contains(TcmurOperation.WRITE))) {
             t.add(IoType.COMPARE_AND_WRITE);
         }
         if (raw) {
