@@ -188,12 +188,13 @@ static unsigned log_head, log_count;
 static unsigned long logs_dropped;
 static int wake_pending;
 static __thread int in_host_log; /* a log call made while formatting a log record does not recurse */
+static volatile int log_threshold = 6; /* syslog level: messages above it are dropped before formatting (INFO) */
 
 /* ---- log queue ---- */
 
 static void kt_vlog(int level, struct tcmu_device *dev, const char *func, int line, const char *fmt, va_list ap)
 {
-    if (in_host_log) {
+    if (in_host_log || (level < 100 && level > log_threshold)) {
         return;
     }
     in_host_log = 1;
@@ -598,6 +599,12 @@ static void kt_done(struct tcmu_device *dev, struct tcmur_cmd *r, int rc)
 }
 
 /* ---- the Java-facing API (kt_*) ---- */
+
+/* The most verbose syslog level passed on to Java (3 errors .. 7 debug, 8 SCSI command debug). */
+void kt_set_log_level(int level)
+{
+    log_threshold = level;
+}
 
 int kt_version(void)
 {

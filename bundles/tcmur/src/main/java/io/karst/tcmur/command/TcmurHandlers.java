@@ -27,12 +27,18 @@ public class TcmurHandlers implements Action {
         for (HandlerRegistry.HandlerInfo h : registry.handlers()) {
             t.addRow().addContent(h.subtype() + (h.active() ? "" : " (standby)"),
                     (h.nativeHandler() ? "native " : "") + h.origin(), h.nrThreads(), h.operations(),
-                    h.devices().isEmpty() ? "-" : String.join(",", h.devices()), h.cfgDesc());
+                    h.devices().isEmpty() ? "-" : String.join(",", h.devices()), firstLine(h.cfgDesc()));
         }
         t.print(System.out);
         Map<String, String> problems = registry.problems();
         problems.forEach((file, why) -> System.out.println("not loaded: " + file + ": " + why));
         System.out.println("handler directories: " + registry.directories());
         return null;
+    }
+
+    /** The first line of a handler's (often long) config string description; the MBean and RPC have all of it. */
+    static String firstLine(String s) {
+        String line = s.strip().lines().findFirst().orElse("");
+        return line.length() > 72 ? line.substring(0, 69) + "..." : line;
     }
 }

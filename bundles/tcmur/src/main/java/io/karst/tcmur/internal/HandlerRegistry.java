@@ -378,4 +378,9 @@ public final class HandlerRegistry {
     public List<Path> directories() {
         return dirs;
     }
+
+    /** Rescans the handler directories now. */
+    public void rescan() {
+        scan();
+    }
 }

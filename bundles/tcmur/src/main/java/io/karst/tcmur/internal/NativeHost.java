@@ -38,6 +38,7 @@ final class NativeHost {
     private final Thread pump;
     private volatile boolean stopping;
     private long droppedSeen;
+    private long droppedReported = System.nanoTime() - 20_000_000_000L;
 
     private NativeHost(NativeLib lib) {
         this.lib = lib;
@@ -90,6 +91,9 @@ final class NativeHost {
             throw new IOException("native host library: " + NativeLib.cString(err));
         }
         System.setProperty(LOADED_PROPERTY, target.toString());
+        // handlers log every command at debug level: format them only when somebody reads them
+        lib.kt_set_log_level(HANDLER_LOG.isLoggable(System.Logger.Level.TRACE) ? 8
+                : HANDLER_LOG.isLoggable(System.Logger.Level.DEBUG) ? 7 : 6);
         NativeHost host = new NativeHost(lib);
         host.pump.start();
         return host;
@@ -132,7 +136,9 @@ final class NativeHost {
                 while ((len = lib.kt_take_log(rec, rec.capacity(), dropped)) > 0) {
                     log(rec, len);
                 }
-                if (dropped[0] != droppedSeen) {
+                long now = System.nanoTime();
+                if (dropped[0] != droppedSeen && now - droppedReported > 10_000_000_000L) {
+                    droppedReported = now;
                     LOG.log(System.Logger.Level.WARNING, "tcmur handlers: {0} log records dropped (queue full)",
                             dropped[0] - droppedSeen);
                     droppedSeen = dropped[0];

@@ -11,6 +11,8 @@ public interface NativeLib {
 
     int kt_init(@Out byte[] err, int errlen);
 
+    void kt_set_log_level(int level);
+
     int kt_load_handler(String path, @Out byte[] err, int errlen);
 
     int kt_handler_count();

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /** tcmu-runner's execution semantics, with scripted Java handlers. */
 class ExecutionSemanticsTest {
-    private final BdevHarness harness = new BdevHarness();
+    private final BdevHarness harness = new BdevHarness().removalTimeout(200);
     private final HandlerRegistry registry = new HandlerRegistry(null, List.of());
     private final ExecutorService completer = Executors.newFixedThreadPool(4);
 

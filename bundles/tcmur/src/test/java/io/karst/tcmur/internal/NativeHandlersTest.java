@@ -53,7 +53,7 @@ class NativeHandlersTest {
 
     @BeforeEach
     void setUp() {
-        harness = new BdevHarness();
+        harness = new BdevHarness().removalTimeout(200);
     }
 
     @AfterEach

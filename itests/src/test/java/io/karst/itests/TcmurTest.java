@@ -1,0 +1,228 @@
+package io.karst.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+
+import io.karst.bdev.BdevDescriptor;
+import io.karst.bdev.BdevEvent;
+import io.karst.bdev.BdevRegistry;
+import io.karst.bdev.IoCallback;
+import io.karst.bdev.IoChannel;
+import io.karst.bdev.IoStatus;
+import io.karst.bdev.OpenOptions;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * tcmur in the real distribution: a native handler .so dropped into the watched handler directory (Debian's
+ * handler_qcow, checked with qemu-io), a Java handler bundle dropped into deploy/, removed and updated while a
+ * holder has its device open (the holder gets the hot-remove; the configured device comes back with the handler).
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class TcmurTest extends KarstContainerTestSupport {
+    private static final String DEBIAN_QCOW = "/usr/lib/x86_64-linux-gnu/tcmu-runner/handler_qcow.so";
+
+    @Override
+    protected Option[] extraOptions() {
+        try {
+            Path handlers = Files.createTempDirectory("karst-itest-handlers");
+            Path work = Files.createTempDirectory("karst-itest-tcmur");
+            String version = System.getProperty("karst.version");
+            Path jar = Path.of(System.getProperty("maven.repo.local"), "io", "karst", "handler-file", version,
+                    "handler-file-" + version + ".jar");
+            return new Option[] {
+                // only a directory of the test's own: the handlers it drops there are the native ones
+                editConfigurationFilePut("etc/io.karst.tcmur.cfg", "handler.dirs", handlers.toString()),
+                editConfigurationFilePut("etc/io.karst.tcmur.cfg", "scan.interval.ms", "300"),
+                editConfigurationFilePut("etc/system.properties", "karst.itest.handlers", handlers.toString()),
+                editConfigurationFilePut("etc/system.properties", "karst.itest.work", work.toString()),
+                editConfigurationFilePut("etc/system.properties", "karst.itest.handler.file.jar", jar.toString()),
+            };
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Before
+    public void awaitKarst() throws Exception {
+        awaitCommand("tcmur:handlers", out -> out.contains("handler directories"), Duration.ofSeconds(60));
+    }
+
+    private BdevRegistry registry() {
+        return bundleContext.getService(bundleContext.getServiceReference(BdevRegistry.class));
+    }
+
+    private static IoStatus io(Consumer<IoCallback> submit) throws Exception {
+        CompletableFuture<IoStatus> f = new CompletableFuture<>();
+        submit.accept(f::complete);
+        return f.get(30, TimeUnit.SECONDS);
+    }
+
+    private static ByteBuffer pattern(int size, long seed) {
+        ByteBuffer b = ByteBuffer.allocateDirect(size);
+        Random r = new Random(seed);
+        for (int i = 0; i < size; i += 8) {
+            b.putLong(i, r.nextLong());
+        }
+        return b;
+    }
+
+    private static ByteBuffer fill(int size, int value) {
+        ByteBuffer b = ByteBuffer.allocateDirect(size);
+        for (int i = 0; i < size; i++) {
+            b.put(i, (byte) value);
+        }
+        return b;
+    }
+
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(String.join(" ", cmd) + " timed out", p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(String.join(" ", cmd) + ": " + out, 0, p.exitValue());
+        return out;
+    }
+
+    @Test
+    public void aNativeHandlerDroppedIntoTheHandlerDirectoryServesQcowImages() throws Exception {
+        Path handlers = Path.of(System.getProperty("karst.itest.handlers"));
+        Path work = Path.of(System.getProperty("karst.itest.work"));
+        Path img = work.resolve("disk.qcow2");
+        run("qemu-img", "create", "-f", "qcow2", img.toString(), "32M");
+
+        Files.copy(Path.of(DEBIAN_QCOW), handlers.resolve("handler_qcow.so"), StandardCopyOption.REPLACE_EXISTING);
+        awaitCommand("tcmur:handlers", out -> out.contains("qcow") && out.contains("native"), Duration.ofSeconds(30));
+        String created = executeCommand("bdev:create tcmur Qc1 qcow/" + img);
+        assertTrue(created, created.contains("65536 blocks of 512 bytes"));
+        try (BdevDescriptor d = registry().open("Qc1", OpenOptions.frontend("itest"))) {
+            IoChannel ch = d.openChannel();
+            assertEquals(IoStatus.SUCCESS, io(cb -> ch.write(fill(65536, 0x3c), 2048, 128, cb)));
+            assertEquals(IoStatus.SUCCESS, io(cb -> ch.write(fill(4096, 0x4d), 40000, 8, cb)));
+            assertEquals(IoStatus.SUCCESS, io(ch::flush));
+            // a misaligned request is refused before the handler (which would abort the JVM)
+            assertEquals(IoStatus.MISALIGNED, io(cb -> ch.submitBytes(io.karst.bdev.IoType.READ, 7,
+                    ByteBuffer.allocateDirect(512), 0, cb)));
+        }
+        String perf = executeCommand("bdev:perf -s -w verify -q 8 -o 4K -t 1 Qc1");
+        assertTrue(perf, perf.contains(" 0 errors, 0 miscompares"));
+        ObjectName tcmur = new ObjectName("io.karst:type=tcmur");
+        CompositeData[] hs = (CompositeData[]) ManagementFactory.getPlatformMBeanServer().getAttribute(tcmur,
+                "Handlers");
+        boolean found = false;
+        for (CompositeData h : hs) {
+            found |= "qcow".equals(h.get("subtype")) && List.of((String[]) h.get("devices")).contains("Qc1");
+        }
+        assertTrue("the MBean lists qcow with its device", found);
+        executeCommand("bdev:delete Qc1");
+
+        run("qemu-img", "check", img.toString());
+        String r1 = run("qemu-io", "-r", "-c", "read -P 0x3c 1M 64k", img.toString());
+        String r2 = run("qemu-io", "-r", "-c", "read -P 0x4d " + 40000 * 512 + " 4k", img.toString());
+        assertFalse(r1 + r2, (r1 + r2).contains("Pattern verification failed"));
+
+        // the .so leaves the directory: the handler is withdrawn
+        Files.delete(handlers.resolve("handler_qcow.so"));
+        awaitCommand("tcmur:handlers", out -> !out.contains("qcow"), Duration.ofSeconds(30));
+    }
+
+    @Test
+    public void aJavaHandlerBundleIsHotDeployedRemovedAndUpdatedUnderAnOpenDevice() throws Exception {
+        Path deploy = Path.of(System.getProperty("karaf.base"), "deploy");
+        Path jar = Path.of(System.getProperty("karst.itest.handler.file.jar"));
+        Path work = Path.of(System.getProperty("karst.itest.work"));
+        Path deployed = deploy.resolve("handler-file.jar");
+
+        Files.copy(jar, deployed, StandardCopyOption.REPLACE_EXISTING);
+        awaitCommand("tcmur:handlers", out -> out.contains("bundle io.karst.handler.file"), Duration.ofSeconds(60));
+        String created = executeCommand("bdev:create tcmur F1 file/" + work.resolve("f1.img") + " 8M");
+        assertTrue(created, created.contains("Created tcmur bdev F1"));
+
+        List<BdevEvent> events = new CopyOnWriteArrayList<>();
+        ByteBuffer data = pattern(1 << 20, 11);
+        BdevDescriptor d = registry().open("F1", OpenOptions.frontend("itest holder").withListener((e, b, desc) -> {
+            events.add(e);
+            if (e == BdevEvent.REMOVE) {
+                desc.close();
+            }
+        }));
+        IoChannel ch = d.openChannel();
+        assertEquals(IoStatus.SUCCESS, io(cb -> ch.write(data, 100, 2048, cb)));
+        assertEquals(IoStatus.SUCCESS, io(ch::flush));
+
+        // removing the bundle hot-removes its device; the holder gets the event
+        Files.delete(deployed);
+        awaitCommand("bdev:list", out -> !out.contains("F1 "), Duration.ofSeconds(60));
+        assertTrue(events.toString(), events.contains(BdevEvent.REMOVE));
+        assertTrue(executeCommand("tcmur:handlers"), !executeCommand("tcmur:handlers").contains("io.karst.handler.file"));
+
+        // back: the configured device returns with its data
+        Files.copy(jar, deployed, StandardCopyOption.REPLACE_EXISTING);
+        awaitCommand("bdev:list", out -> out.contains("F1 "), Duration.ofSeconds(60));
+        try (BdevDescriptor again = registry().open("F1", OpenOptions.frontend("itest reader"))) {
+            IoChannel c2 = again.openChannel();
+            ByteBuffer back = ByteBuffer.allocateDirect(1 << 20);
+            assertEquals(IoStatus.SUCCESS, io(cb -> c2.read(back, 100, 2048, cb)));
+            assertEquals(data, back);
+        }
+
+        // an update (a newer jar in deploy/) replaces the handler under the device, which serves again
+        long bundleBefore = handlerBundleId();
+        Files.copy(jar, deployed, StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(deployed, FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        String perf = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                perf = executeCommand("bdev:perf -s -w verify -q 4 -o 4K -t 0.5 F1");
+                if (handlerUpdated(bundleBefore) && perf.contains(" 0 errors")) {
+                    break;
+                }
+            } catch (Exception notBackYet) {
+                perf = notBackYet.getMessage();
+            }
+            Thread.sleep(300);
+        }
+        assertTrue(perf, perf != null && perf.contains(" 0 errors, 0 miscompares"));
+        executeCommand("bdev:delete F1");
+        Files.delete(deployed);
+    }
+
+    private long handlerBundleId() {
+        for (org.osgi.framework.Bundle b : bundleContext.getBundles()) {
+            if ("io.karst.handler.file".equals(b.getSymbolicName())) {
+                return b.getLastModified();
+            }
+        }
+        return -1;
+    }
+
+    private boolean handlerUpdated(long before) {
+        long now = handlerBundleId();
+        return now != -1 && now != before;
+    }
+}
