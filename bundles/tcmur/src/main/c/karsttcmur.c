@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -188,6 +189,7 @@ static unsigned log_head, log_count;
 static unsigned long logs_dropped;
 static int wake_pending;
 static __thread int in_host_log; /* a log call made while formatting a log record does not recurse */
+static long live_devices, live_cmds; /* objects of this library alive (atomic) */
 static volatile int log_threshold = 6; /* syslog level: messages above it are dropped before formatting (INFO) */
 
 /* ---- log queue ---- */
@@ -755,6 +757,7 @@ struct tcmu_device *kt_dev_create(int i, const char *name, const char *cfgstring
     d->opt_xcopy_rw_len = max_sectors;
     d->unmap_enabled = d->handler->unmap != NULL;
     d->write_cache_enabled = write_cache != 0;
+    __atomic_add_fetch(&live_devices, 1, __ATOMIC_RELAXED);
     return d;
 }
 
@@ -776,6 +779,7 @@ void kt_dev_free(struct tcmu_device *d)
         free(d->runner_private);
         free(d->cfgstring);
         free(d);
+        __atomic_sub_fetch(&live_devices, 1, __ATOMIC_RELAXED);
     }
 }
 
@@ -832,13 +836,30 @@ struct kt_cmd *kt_cmd_alloc(struct tcmu_device *d, int max_iov)
     if (c) {
         c->dev = d;
         c->max_iov = max_iov;
+        __atomic_add_fetch(&live_cmds, 1, __ATOMIC_RELAXED);
     }
     return c;
 }
 
 void kt_cmd_free(struct kt_cmd *c)
 {
-    free(c);
+    if (c) {
+        free(c);
+        __atomic_sub_fetch(&live_cmds, 1, __ATOMIC_RELAXED);
+    }
+}
+
+/* Devices and command slots alive, and the bytes malloc has handed out in this process (glibc mallinfo2). */
+int kt_stats(int64_t *out, int n)
+{
+    struct mallinfo2 mi = mallinfo2();
+    int64_t v[] = {__atomic_load_n(&live_devices, __ATOMIC_RELAXED), __atomic_load_n(&live_cmds, __ATOMIC_RELAXED),
+                   (int64_t)mi.uordblks, (int64_t)mi.hblkhd};
+    int count = (int)(sizeof(v) / sizeof(v[0]));
+    for (int i = 0; i < count && i < n; i++) {
+        out[i] = v[i];
+    }
+    return count;
 }
 
 static uint64_t *cmd_stage(struct kt_cmd *c)

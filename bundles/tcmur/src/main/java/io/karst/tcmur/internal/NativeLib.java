@@ -59,6 +59,8 @@ public interface NativeLib {
     int kt_cmd_exec(long cmd, int op, @u_int64_t long a, @u_int64_t long b, int iovCnt, int cdbLen,
                     @u_int64_t long token);
 
+    int kt_stats(@Out long[] out, int n);
+
     int kt_wait(int timeoutMs);
 
     void kt_wake();

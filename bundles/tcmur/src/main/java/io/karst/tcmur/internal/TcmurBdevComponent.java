@@ -130,6 +130,22 @@ public final class TcmurBdevComponent implements HandlerRegistry.Listener {
     private void close(Open o) {
         o.unregister.run(); // hot-remove: returns once holders closed and I/O drained
         o.bdev.stopWorkers();
+        // a handler that still owns commands could write into them after we free them: wait, else leak them
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (o.bdev.outstanding() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (o.bdev.outstanding() > 0) {
+            LOG.log(System.Logger.Level.ERROR, "tcmur bdev {0}: handler {1} still holds {2} commands; the device is"
+                    + " left open and its memory kept", name, subtype, o.bdev.outstanding());
+            registry.deviceClosed(o.handler, name);
+            return;
+        }
         try {
             o.bdev.device.close();
         } catch (RuntimeException e) {
