@@ -24,7 +24,7 @@ dd if=/dev/zero of="$img" bs=1M count="$SIZE" status=none
 k() { "$karst" --base "$out/base" "$@"; }
 k --name tcmurbench --port-offset "$PORT_OFFSET" --rpc-socket "$out/karst.sock" start >/dev/null
 trap 'k stop >/dev/null 2>&1 || true; rm -f "$img"' EXIT
-printf 'feature:install karst-tcmur-handler-file\n' | k shell - >/dev/null
+printf 'feature:install karst-tcmur\nfeature:install karst-tcmur-handler-file\n' | k shell - >/dev/null
 # the handler bundle registers its service asynchronously
 for i in $(seq 1 50); do
     printf 'tcmur:handlers\n' | k shell - | grep -q 'io.karst.handler.file' && break

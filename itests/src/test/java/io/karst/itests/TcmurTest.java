@@ -70,6 +70,10 @@ public class TcmurTest extends KarstContainerTestSupport {
 
     @Before
     public void awaitKarst() throws Exception {
+        awaitCommand("bdev:list", out -> out.contains("Malloc0"), Duration.ofSeconds(60));
+        if (!executeCommand("feature:list -i").contains("karst-tcmur ")) {
+            executeCommand("feature:install karst-tcmur", Duration.ofSeconds(120));
+        }
         awaitCommand("tcmur:handlers", out -> out.contains("handler directories"), Duration.ofSeconds(60));
     }
 
