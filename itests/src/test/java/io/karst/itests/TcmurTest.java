@@ -27,8 +27,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.inject.Inject;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
+import org.apache.karaf.features.FeaturesService;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -40,12 +42,17 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 /**
  * tcmur in the real distribution: a native handler .so dropped into the watched handler directory (Debian's
  * handler_qcow, checked with qemu-io), a Java handler bundle dropped into deploy/, removed and updated while a
- * holder has its device open (the holder gets the hot-remove; the configured device comes back with the handler).
+ * holder has its device open (the holder gets the hot-remove; the configured device comes back with the handler);
+ * Debian's handler_file_optical (raw SCSI commands) exported over iSCSI and asked by libiscsi's tools.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class TcmurTest extends KarstContainerTestSupport {
+    @Inject
+    private FeaturesService features;
+
     private static final String DEBIAN_QCOW = "/usr/lib/x86_64-linux-gnu/tcmu-runner/handler_qcow.so";
+    private static final String DEBIAN_OPTICAL = "/usr/lib/x86_64-linux-gnu/tcmu-runner/handler_file_optical.so";
 
     @Override
     protected Option[] extraOptions() {
@@ -60,6 +67,7 @@ public class TcmurTest extends KarstContainerTestSupport {
                 editConfigurationFilePut("etc/io.karst.tcmur.cfg", "handler.dirs", handlers.toString()),
                 editConfigurationFilePut("etc/io.karst.tcmur.cfg", "scan.interval.ms", "300"),
                 editConfigurationFilePut("etc/system.properties", "karst.itest.handlers", handlers.toString()),
+                editConfigurationFilePut("etc/system.properties", "karst.iscsi.port", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/system.properties", "karst.itest.work", work.toString()),
                 editConfigurationFilePut("etc/system.properties", "karst.itest.handler.file.jar", jar.toString()),
             };
@@ -71,8 +79,8 @@ public class TcmurTest extends KarstContainerTestSupport {
     @Before
     public void awaitKarst() throws Exception {
         awaitCommand("bdev:list", out -> out.contains("Malloc0"), Duration.ofSeconds(60));
-        if (!executeCommand("feature:list -i").contains("karst-tcmur ")) {
-            executeCommand("feature:install karst-tcmur", Duration.ofSeconds(120));
+        if (!features.isInstalled(features.getFeature("karst-tcmur"))) {
+            features.installFeature("karst-tcmur");
         }
         awaitCommand("tcmur:handlers", out -> out.contains("handler directories"), Duration.ofSeconds(60));
     }
@@ -215,6 +223,29 @@ public class TcmurTest extends KarstContainerTestSupport {
         assertTrue(perf, perf != null && perf.contains(" 0 errors, 0 miscompares"));
         executeCommand("bdev:delete F1");
         Files.delete(deployed);
+    }
+
+    @Test
+    public void rawCommandHandlersAnswerAnIscsiInitiatorThroughThePassThrough() throws Exception {
+        Path work = Path.of(System.getProperty("karst.itest.work"));
+        Path handlers = Path.of(System.getProperty("karst.itest.handlers"));
+        Files.copy(Path.of(DEBIAN_OPTICAL), handlers.resolve("handler_file_optical.so"),
+                StandardCopyOption.REPLACE_EXISTING);
+        awaitCommand("tcmur:handlers", out -> out.contains("fbo"), Duration.ofSeconds(30));
+        Path iso = work.resolve("disc.iso");
+        Files.write(iso, new byte[8 << 20]);
+        executeCommand("bdev:create tcmur Cd1 fbo/" + iso + " 8M");
+        executeCommand("iscsi:target-create cd1 0:Cd1");
+        String url = "iscsi://127.0.0.1:" + System.getProperty("karst.iscsi.port") + "/iqn.2016-06.io.karst:cd1/0";
+        // the handler answers INQUIRY itself (an optical drive, peripheral device type 5) ...
+        String inq = run("iscsi-inq", url);
+        assertTrue(inq, inq.contains("Peripheral Device Type:5") || inq.contains("Peripheral Device Type: 5")
+                || inq.toLowerCase(java.util.Locale.ROOT).contains("mmc"));
+        // ... and READ CAPACITY(16), which it leaves to the target's emulation over the bdev (2048-byte blocks)
+        String cap = run("iscsi-readcapacity16", url);
+        assertTrue(cap, cap.contains("2048"));
+        executeCommand("iscsi:target-delete cd1");
+        executeCommand("bdev:delete Cd1");
     }
 
     private long handlerBundleId() {
