@@ -27,15 +27,14 @@ public class BdevList implements Action {
         table.column("Claimed by");
         table.column("UUID");
         for (Bdev b : registry.bdevs()) {
-            StringBuilder claimed = new StringBuilder();
-            for (Bdev.Holder h : b.holders()) {
-                if (h.claim() != io.karst.bdev.ClaimType.NONE) {
-                    claimed.append(claimed.length() == 0 ? "" : ", ").append(h.holder()).append(" (")
-                            .append(h.claim().spdkName()).append(')');
-                }
-            }
+            // sorted, so that the same holders read the same whatever order they opened the bdev in
+            String claimed = b.holders().stream()
+                    .filter(h -> h.claim() != io.karst.bdev.ClaimType.NONE)
+                    .map(h -> h.holder() + " (" + h.claim().spdkName() + ")")
+                    .sorted()
+                    .collect(java.util.stream.Collectors.joining(", "));
             table.addRow().addContent(b.name(), b.module(), b.blockSize(), b.blockCount(), Sizes.format(b.sizeBytes()),
-                    b.holders().size(), claimed.length() == 0 ? "-" : claimed.toString(), b.uuid());
+                    b.holders().size(), claimed.isEmpty() ? "-" : claimed, b.uuid());
         }
         table.print(System.out);
         return null;
