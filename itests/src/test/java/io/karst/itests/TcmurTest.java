@@ -151,6 +151,27 @@ public class TcmurTest extends KarstContainerTestSupport {
             found |= "qcow".equals(h.get("subtype")) && List.of((String[]) h.get("devices")).contains("Qc1");
         }
         assertTrue("the MBean lists qcow with its device", found);
+        // the tcmur bundle itself updated under the open native device: the library stays loaded, the handler is
+        // found again (not initialised twice) and the configured device is reopened by the new code
+        org.osgi.framework.Bundle tcmurBundle = null;
+        for (org.osgi.framework.Bundle b : bundleContext.getBundles()) {
+            if ("io.karst.tcmur".equals(b.getSymbolicName())) {
+                tcmurBundle = b;
+            }
+        }
+        assertTrue("tcmur bundle present", tcmurBundle != null);
+        long before = tcmurBundle.getLastModified();
+        tcmurBundle.update();
+        awaitCommand("bdev:list", out -> out.contains("Qc1 "), Duration.ofSeconds(60));
+        assertTrue(tcmurBundle.getLastModified() != before);
+        String handlersAfter = awaitCommand("tcmur:handlers", out -> out.contains("Qc1"), Duration.ofSeconds(30));
+        assertFalse(handlersAfter, handlersAfter.contains("not loaded"));
+        try (BdevDescriptor d = registry().open("Qc1", OpenOptions.frontend("itest after update"))) {
+            IoChannel ch = d.openChannel();
+            ByteBuffer back = ByteBuffer.allocateDirect(4096);
+            assertEquals(IoStatus.SUCCESS, io(cb -> ch.read(back, 40000, 8, cb)));
+            assertEquals(fill(4096, 0x4d), back);
+        }
         executeCommand("bdev:delete Qc1");
 
         run("qemu-img", "check", img.toString());
