@@ -45,6 +45,8 @@ final class Export {
     final AtomicLong errors = new AtomicLong();
     final AtomicLong opensTotal = new AtomicLong();
     final AtomicLong refusedOpens = new AtomicLong();
+    /** Writes that do not cover whole blocks: read-modify-write, one at a time. */
+    final PartialWrites partialWrites = new PartialWrites((req, status) -> req.ioComplete(status));
 
     Export(String name, BdevRegistry registry, int workers, Consumer<Export> onResize) {
         this.name = name;

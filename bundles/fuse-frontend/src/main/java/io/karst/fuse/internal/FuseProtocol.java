@@ -153,7 +153,7 @@ final class FuseProtocol {
 
     /**
      * A NUL-terminated name in the arguments ({@code from} absolute, {@code end} exclusive), as UTF-8. Returns null
-     * when it is not terminated within the request, empty, longer than NAME_MAX, or contains a slash.
+     * when it is not terminated within the request, empty, longer than NAME_MAX, not UTF-8, or contains a slash.
      */
     static String name(ByteBuffer b, int from, int end) {
         int n = 0;
@@ -170,7 +170,12 @@ final class FuseProtocol {
                 return null;
             }
         }
-        return new String(bytes, StandardCharsets.UTF_8);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            // not UTF-8: no bdev or status file has such a name
+            return null;
+        }
     }
 
     /** Writes an out header at {@code at}. */

@@ -517,8 +517,7 @@ final class FuseSession {
         }
         Bdev bdev = d.handle().bdev();
         int bs = bdev.blockSize();
-        if (off < 0 || off % bs != 0 || size % bs != 0) {
-            // as with O_DIRECT on a block device: whole blocks only
+        if (off < 0) {
             return reply(req, unique, Errno.EINVAL, 0);
         }
         if (off + size > bdev.sizeBytes()) {
@@ -537,10 +536,14 @@ final class FuseSession {
         req.export = d.handle().export();
         req.replyAt = Request.REPLY_AT;
         req.payload = size;
+        boolean sync = d.sync() || (fileFlags & O_DSYNC) != 0;
         begin(req);
+        if (off % bs != 0 || size % bs != 0) {
+            req.export.partialWrites.submit(d.handle().descriptor, req, off, size, bs, sync ? IoChannel.FUA : 0);
+            return true;
+        }
         req.data.clear();
         req.data.limit(Request.DATA_AT + size).position(Request.DATA_AT);
-        boolean sync = d.sync() || (fileFlags & O_DSYNC) != 0;
         ch.submitBytes(IoType.WRITE, off, req.data, sync ? IoChannel.FUA : 0, req);
         return true;
     }

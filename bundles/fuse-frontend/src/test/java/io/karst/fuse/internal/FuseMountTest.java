@@ -157,15 +157,56 @@ class FuseMountTest {
         Bdev bdev = harness.registry().find("Malloc0").orElseThrow();
         assertThat(bdev.statistics().of(IoType.WRITE).bytes()).isEqualTo(8L << 20);
         assertThat(bdev.statistics().of(IoType.FLUSH).ops()).as("fsync reaches the bdev as FLUSH").isPositive();
-        // writes must be whole blocks (as O_DIRECT on a block device); beyond the end: no space
-        assertThat(Shell.run("printf abc | dd of=" + mnt + "/dev/Malloc0 conv=notrunc status=none").output())
-                .contains("Invalid argument");
+        // beyond the end: no space
         assertThat(Shell.run("dd if=/dev/zero of=" + mnt + "/dev/Malloc0 bs=512 seek=131072 count=1 status=none")
                 .output()).contains("No space left on device");
         // O_TRUNC leaves a device alone, as for block devices; truncate(2) to another size is refused
         Shell.ok("dd if=/dev/zero of=" + mnt + "/dev/Malloc0 bs=512 count=1 status=none");
         assertThat(Files.size(mnt.resolve("dev/Malloc0"))).isEqualTo(64L << 20);
         assertThat(Shell.run("truncate -s 1M " + mnt + "/dev/Malloc0").exit()).isNotZero();
+    }
+
+    @Test
+    void partialBlockWritesFromManyThreadsAllLand() throws Exception {
+        // 4 KiB blocks; 64 writers each write 100-byte records into the same 8 blocks at once
+        harness.register(new MallocBdev("Ram4k", UUID.randomUUID(), 4096, 256));
+        Path file = mnt.resolve("dev/Ram4k");
+        List<Thread> threads = new ArrayList<>();
+        AtomicInteger failures = new AtomicInteger();
+        for (int t = 0; t < 64; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    for (int i = 0; i < 5; i++) {
+                        ByteBuffer rec = ByteBuffer.allocate(100);
+                        while (rec.hasRemaining()) {
+                            rec.put((byte) (id + 1));
+                        }
+                        rec.flip();
+                        ch.write(rec, 100L * (id * 5 + i) + 7);
+                    }
+                } catch (IOException e) {
+                    failures.incrementAndGet();
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        assertThat(failures).hasValue(0);
+        byte[] all = Files.readAllBytes(file);
+        for (int id = 0; id < 64; id++) {
+            for (int i = 0; i < 500; i++) {
+                assertThat(all[7 + 500 * id + i]).as("byte %d of writer %d", i, id).isEqualTo((byte) (id + 1));
+            }
+        }
+        assertThat(all[0]).isZero();
+        assertThat(all[7 + 500 * 64]).isZero();
+        // and a byte-sized write through the shell
+        Shell.ok("printf abc | dd of=" + file + " bs=1 seek=5000 conv=notrunc status=none");
+        assertThat(Shell.ok("dd if=" + file + " bs=1 skip=5000 count=3 status=none")).isEqualTo("abc");
     }
 
     @Test
