@@ -247,6 +247,21 @@ class FuseMountTest {
     }
 
     @Test
+    void aResizeShowsInTheOpenFileAtOnce() throws Exception {
+        MallocBdev ram = new MallocBdev("Grow0", UUID.randomUUID(), 512, 2048);
+        harness.register(ram);
+        Path file = mnt.resolve("dev/Grow0");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            assertThat(ch.size()).isEqualTo(1 << 20);
+            ram.resize(4096);
+            assertThat(Files.size(file)).isEqualTo(2 << 20);
+            ByteBuffer block = ByteBuffer.allocate(512);
+            assertThat(ch.write(block, (2 << 20) - 512)).isEqualTo(512);
+        }
+        assertThat(Shell.ok("cat " + mnt + "/sys/block/Grow0/size")).isEqualTo("4096\n");
+    }
+
+    @Test
     void readOnlyBdevIsNotWritable() throws Exception {
         MallocBdev ram = new MallocBdev("Ro0", UUID.randomUUID(), 4096, 1024);
         BdevProperties ro = ram.properties().toBuilder().readOnly(true).build();
