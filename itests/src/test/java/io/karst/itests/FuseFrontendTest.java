@@ -104,7 +104,7 @@ public class FuseFrontendTest extends KarstContainerTestSupport {
         for (String engine : new String[] {"psync", "libaio"}) {
             ok("fio --name=verify-" + engine + " --filename=" + file + " --ioengine=" + engine + " --direct=1"
                     + " --rw=randwrite --bs=4k --iodepth=32 --numjobs=4 --size=16m --offset_increment=16m"
-                    + " --verify=crc32c --verify_fatal=1 --do_verify=1 --group_reporting");
+                    + " --verify=crc32c --verify_state_save=0 --verify_fatal=1 --do_verify=1 --group_reporting");
         }
         Matcher row = fileRow("FuseDelay0");
         long max = Long.parseLong(row.group(7));

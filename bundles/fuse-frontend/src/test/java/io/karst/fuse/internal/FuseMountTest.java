@@ -215,7 +215,7 @@ class FuseMountTest {
         Path file = mnt.resolve("dev/Delay0");
         for (String engine : new String[] {"libaio", "psync"}) {
             Shell.ok("fio --name=verify --filename=" + file + " --ioengine=" + engine + " --direct=1 --rw=randwrite"
-                    + " --bs=4k --iodepth=32 --numjobs=4 --size=8m --offset_increment=8m --verify=crc32c"
+                    + " --bs=4k --iodepth=32 --numjobs=4 --size=8m --offset_increment=8m --verify=crc32c --verify_state_save=0"
                     + " --verify_fatal=1 --do_verify=1 --group_reporting");
         }
         FuseFrontendImplTestAccess.assertMaxInFlightAtLeast(fuse, "Delay0", 16);
