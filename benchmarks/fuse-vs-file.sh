@@ -3,14 +3,15 @@
 # the parameters of shared/bench/bench-lib.sh) on
 #   1. a 1 GiB file in /dev/shm, read directly by fio (direct=0, as bench-file.sh; and direct=1);
 #   2. the same file as a Karst file bdev, read through the FUSE mount (dev/Shm0; FUSE files are direct I/O);
-#   3. a 1 GiB RAM bdev through the FUSE mount (dev/Ram0): the frontend's cost without the file bdev's.
+#   3. a 1 GiB RAM bdev through the FUSE mount (dev/Ram0): the frontend's cost without the file bdev's;
+#   4. the same RAM bdev over NBD (fio's nbd engine, libnbd), when the instance runs the NBD server.
 # back to back, REPS times, in that order within each repetition. Prints the IOPS of each, the ratio of each
 # Karst run to the plain file (direct=0) of the same repetition, and their medians, with the load average.
 # It starts a Karst instance of its own from the built distribution (root needed for the mount).
 #
 # usage: benchmarks/fuse-vs-file.sh [OUTDIR]
 # env:   RUNTIME (8 s)  RAMP (2 s)  REPS (3)  DIST (karaf-assembly/target/assembly)  PORT_OFFSET (300)
-#        NUMJOBS (1)  EXTRA (more "name=path" FUSE-less targets, e.g. an NBD or iSCSI fio target file; optional)
+#        NUMJOBS (1)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,22 +52,32 @@ dd if="$file" of="$mnt/dev/Ram0" bs=1M oflag=direct status=none  # written, like
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, $(fio --version), $(java -version 2>&1 | head -1)"
 echo "# randread 4k iodepth=32 numjobs=$numjobs libaio, ${runtime}s after ${ramp}s ramp, $reps repetitions; results in $out"
 
-run() { # label filename direct rep
-    fio --name="$1" --filename="$2" --size=1G --ioengine=libaio --direct="$3" --rw=randread --bs=4k \
+run() { # label rep fio-target-args...
+    local label=$1 rep=$2
+    shift 2
+    fio --name="$label" "$@" --size=1G --rw=randread --bs=4k \
         --iodepth=32 --numjobs="$numjobs" --time_based --runtime="$runtime" --ramp_time="$ramp" --thread \
-        --group_reporting --randrepeat=0 --norandommap --random_generator=lfsr --invalidate=0 \
-        --output-format=json --output="$out/$1-$4.json" >/dev/null
-    python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["jobs"][0]["read"]["iops"]))' "$out/$1-$4.json"
+        --group_reporting --randrepeat=0 --norandommap --random_generator=lfsr \
+        --output-format=json --output="$out/$label-$rep.json" >/dev/null
+    python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["jobs"][0]["read"]["iops"]))' "$out/$label-$rep.json"
 }
 
-targets=("shm-direct0 $file 0" "shm-direct1 $file 1" "fuse-file-bdev $mnt/dev/Shm0 1" "fuse-ram-bdev $mnt/dev/Ram0 1")
-for extra in ${EXTRA:-}; do targets+=("${extra%%=*} ${extra#*=} 1"); done
+targets=("shm-direct0|--filename=$file --ioengine=libaio --direct=0 --invalidate=0"
+         "shm-direct1|--filename=$file --ioengine=libaio --direct=1 --invalidate=0"
+         "fuse-file-bdev|--filename=$mnt/dev/Shm0 --ioengine=libaio --direct=1"
+         "fuse-ram-bdev|--filename=$mnt/dev/Ram0 --ioengine=libaio --direct=1")
+if karst shell 'nbd:start Ram0' >/dev/null 2>&1; then
+    targets+=("nbd-ram-bdev|--ioengine=nbd --uri=nbd://127.0.0.1:$((10809 + offset))/Ram0")
+else
+    echo "# no NBD server in this instance: NBD not measured"
+fi
 declare -A iops
 for rep in $(seq 1 "$reps"); do
     line="rep $rep (load $(cut -d' ' -f1-3 /proc/loadavg)):"
     for t in "${targets[@]}"; do
-        read -r label path direct <<<"$t"
-        iops[$label,$rep]=$(run "$label" "$path" "$direct" "$rep")
+        label=${t%%|*}
+        # shellcheck disable=SC2086
+        iops[$label,$rep]=$(run "$label" "$rep" ${t#*|})
         line+=" $label=${iops[$label,$rep]}"
     done
     echo "$line"
@@ -74,7 +85,7 @@ done
 
 echo "# IOPS median and ratio to shm-direct0 (per repetition, then the median of the ratios)"
 for t in "${targets[@]}"; do
-    read -r label _ _ <<<"$t"
+    label=${t%%|*}
     vals=(); ratios=()
     for rep in $(seq 1 "$reps"); do
         vals+=("${iops[$label,$rep]}")
