@@ -59,7 +59,9 @@ run() { # label rep fio-target-args...
         --iodepth=32 --numjobs="$numjobs" --time_based --runtime="$runtime" --ramp_time="$ramp" --thread \
         --group_reporting --randrepeat=0 --norandommap --random_generator=lfsr \
         --output-format=json --output="$out/$label-$rep.json" >/dev/null
-    python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["jobs"][0]["read"]["iops"]))' "$out/$label-$rep.json"
+    # (the nbd engine prints a line before the JSON)
+    python3 -c 'import json,sys; t=open(sys.argv[1]).read(); print(int(json.loads(t[t.index("{"):])["jobs"][0]["read"]["iops"]))' \
+        "$out/$label-$rep.json"
 }
 
 targets=("shm-direct0|--filename=$file --ioengine=libaio --direct=0 --invalidate=0"
