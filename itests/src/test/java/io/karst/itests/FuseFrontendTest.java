@@ -202,6 +202,34 @@ public class FuseFrontendTest extends KarstContainerTestSupport {
     }
 
     @Test
+    public void exportsCommandAndMBean() throws Exception {
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName fuse = new javax.management.ObjectName("io.karst:type=fuse");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!jmx.isRegistered(fuse) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals("mounted", jmx.getAttribute(fuse, "State"));
+        assertEquals(mnt.toString(), jmx.getAttribute(fuse, "MountPoint"));
+        try {
+            executeCommand("fuse:exports Malloc0");
+            assertEquals("Malloc0\n", ok("ls " + mnt + "/dev"));
+            assertTrue(Files.readString(Path.of(System.getProperty("karaf.etc"), "io.karst.fuse.cfg"))
+                    .contains("exports = Malloc0"));
+            ok("dd if=" + mnt + "/dev/Malloc0 of=/dev/null bs=4k count=8");
+            String[] files = (String[]) jmx.getAttribute(fuse, "Files");
+            assertEquals(1, files.length);
+            assertTrue(files[0], files[0].startsWith("dev/Malloc0 opens=0/0"));
+            // getExports/setExports make Exports a writable attribute
+            jmx.setAttribute(fuse, new javax.management.Attribute("Exports", new String[] {"*"}));
+            awaitCommand("fuse:exports", out -> out.trim().equals("*"), Duration.ofSeconds(10));
+        } finally {
+            executeCommand("fuse:exports *");
+        }
+        assertTrue(ok("ls " + mnt + "/dev").contains("Malloc0\n"));
+    }
+
+    @Test
     public void bundleStopUnmountsEvenWithAClientHoldingAFile() throws Exception {
         Process holder = new ProcessBuilder("bash", "-c", "exec 3<" + mnt.resolve("dev/Malloc0") + "; sleep 120")
                 .start();
