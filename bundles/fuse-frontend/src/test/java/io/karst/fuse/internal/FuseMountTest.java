@@ -108,6 +108,17 @@ class FuseMountTest {
     }
 
     @Test
+    void dashboardTableListsTheFiles() throws Exception {
+        Shell.ok("dd if=" + mnt + "/dev/Malloc0 of=/dev/null bs=4k count=4 status=none");
+        io.karst.web.api.DashboardTable t = new FilesOnDashboard(fuse).table();
+        assertThat(t.title()).contains(mnt.toString()).contains("mounted");
+        assertThat(t.rows()).singleElement().satisfies(row -> {
+            assertThat(row.get(0)).isEqualTo("dev/Malloc0");
+            assertThat(((Number) row.get(1)).longValue()).isEqualTo(64L << 20);
+        });
+    }
+
+    @Test
     void statusFileProvidersAddFilesAndDirectories() throws Exception {
         StatusFileProvider drbd = new StatusFileProvider() {
             public String tree() {
