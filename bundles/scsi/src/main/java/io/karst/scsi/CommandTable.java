@@ -54,6 +54,7 @@ final class CommandTable {
         l.add(cmd(READ_16, -1, 0xFE, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));
         l.add(cmd(COMPARE_AND_WRITE, -1, 0xFA, FF, FF, FF, FF, FF, FF, FF, FF, 0, 0, 0, FF, 0x1F, 0x07));
         l.add(cmd(WRITE_16, -1, 0xFA, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));
+        l.add(cmd(ORWRITE_16, -1, 0xF8, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));
         l.add(cmd(WRITE_AND_VERIFY_16, -1, 0xF2, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));
         l.add(cmd(VERIFY_16, -1, 0xF6, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));
         l.add(cmd(PRE_FETCH_16, -1, 0x02, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));

@@ -138,7 +138,7 @@ final class Inquiry {
         byte[] d = new byte[64];
         d[1] = (byte) 0xB0;
         Bytes.put16(d, 2, 0x3C);
-        d[4] = 0x01; // WSNZ
+        d[4] = 0x00; // WSNZ 0: WRITE SAME of 0 blocks writes to the end of the medium
         d[5] = (byte) ScsiLun.MAX_COMPARE_AND_WRITE_BLOCKS;
         int granularity = Math.max(1, b.optimalIoBoundary());
         Bytes.put16(d, 6, Math.min(granularity, 0xFFFF));
@@ -150,7 +150,7 @@ final class Inquiry {
             Bytes.put32(d, 24, ScsiLun.MAX_UNMAP_DESCRIPTORS);
             Bytes.put32(d, 28, 1);
         }
-        Bytes.put64(d, 36, 0xFFFF_FFFFL); // MAXIMUM WRITE SAME LENGTH
+        Bytes.put64(d, 36, ScsiLun.MAX_WRITE_SAME_BLOCKS); // MAXIMUM WRITE SAME LENGTH
         return d;
     }
 

@@ -28,6 +28,7 @@ public final class Opcodes {
     public static final int READ_16 = 0x88;
     public static final int COMPARE_AND_WRITE = 0x89;
     public static final int WRITE_16 = 0x8A;
+    public static final int ORWRITE_16 = 0x8B;
     public static final int WRITE_AND_VERIFY_16 = 0x8E;
     public static final int VERIFY_16 = 0x8F;
     public static final int PRE_FETCH_16 = 0x90;
@@ -60,7 +61,7 @@ public final class Opcodes {
             case WRITE_12, WRITE_AND_VERIFY_12 -> Bytes.u32(c, 6) * blockSize;
             case VERIFY_12 -> (c[1] & 0x06) == 0x02 ? Bytes.u32(c, 6) * blockSize
                     : (c[1] & 0x06) == 0x06 ? blockSize : 0;
-            case WRITE_16, WRITE_AND_VERIFY_16 -> Bytes.u32(c, 10) * blockSize;
+            case WRITE_16, WRITE_AND_VERIFY_16, ORWRITE_16 -> Bytes.u32(c, 10) * blockSize;
             case VERIFY_16 -> (c[1] & 0x06) == 0x02 ? Bytes.u32(c, 10) * blockSize
                     : (c[1] & 0x06) == 0x06 ? blockSize : 0;
             case COMPARE_AND_WRITE -> 2L * Bytes.u8(c, 13) * blockSize;

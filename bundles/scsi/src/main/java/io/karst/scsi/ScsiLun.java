@@ -22,6 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ScsiLun {
     /** Largest COMPARE AND WRITE in blocks (VPD B0). */
     public static final int MAX_COMPARE_AND_WRITE_BLOCKS = 256 - 1;
+    /** Largest WRITE SAME in blocks (VPD B0 MAXIMUM WRITE SAME LENGTH); 0 blocks means to the end of the medium. */
+    public static final long MAX_WRITE_SAME_BLOCKS = 0xFFFF_FFFFL;
     /** Largest UNMAP: block descriptors per command and blocks per command (VPD B0). */
     public static final int MAX_UNMAP_DESCRIPTORS = 256;
     public static final long MAX_UNMAP_BLOCKS = 0xFFFF_FFFFL;
@@ -40,6 +42,9 @@ public final class ScsiLun {
     private static final int S_UNMAP_LOCKED = 10;
     private static final int S_PASSTHROUGH = 11;
     private static final int S_EMULATE = 12;
+    private static final int S_OR_LOCKED = 13;
+    private static final int S_OR_READ = 14;
+    private static final int S_OR_WRITE = 15;
 
     private static final Sense INVALID_FIELD_IN_INFORMATION_UNIT = new Sense(Sense.ILLEGAL_REQUEST, 0x0E, 0x03);
 
@@ -262,6 +267,7 @@ public final class ScsiLun {
             case WRITE_SAME_16 -> writeSame(t, c, Bytes.u64(c, 2), Bytes.u32(c, 10), true);
             case UNMAP -> unmap(t, c);
             case COMPARE_AND_WRITE -> compareAndWrite(t, c);
+            case ORWRITE_16 -> orWrite(t, c);
             case MODE_SENSE_6 -> ModePages.modeSense(this, t, c, false);
             case MODE_SENSE_10 -> ModePages.modeSense(this, t, c, true);
             case MODE_SELECT_6 -> ModePages.modeSelect(this, t, c, false);
@@ -372,6 +378,7 @@ public final class ScsiLun {
         boolean read;
         switch (op) {
             case WRITE_6, WRITE_10, WRITE_12, WRITE_16, WRITE_AND_VERIFY_10, WRITE_AND_VERIFY_12, WRITE_AND_VERIFY_16,
+                 ORWRITE_16,
                  WRITE_SAME_10, WRITE_SAME_16, UNMAP, COMPARE_AND_WRITE, SYNCHRONIZE_CACHE_10, SYNCHRONIZE_CACHE_16,
                  MODE_SELECT_6, MODE_SELECT_10, START_STOP_UNIT -> {
                 write = true;
@@ -661,7 +668,14 @@ public final class ScsiLun {
             return;
         }
         if (blocks == 0) {
-            fail(t, Sense.INVALID_FIELD_IN_CDB); // WSNZ: a zero count is not "to the end of the medium"
+            blocks = bdev.blockCount() - lba; // WSNZ is 0: a zero count means to the end of the medium
+            if (blocks == 0) {
+                good(t);
+                return;
+            }
+        }
+        if (blocks > MAX_WRITE_SAME_BLOCKS) {
+            fail(t, Sense.INVALID_FIELD_IN_CDB);
             return;
         }
         if (bdev.readOnly() || !descriptor.writable()) {
@@ -682,7 +696,9 @@ public final class ScsiLun {
         t.blocks = blocks;
         t.cursor = lba;
         // how: 1 = unmap, 2 = write zeroes, 3 = write the pattern
-        if (unmapBit && zero && bdev.unmapReadsZeroes()) {
+        if (unmapBit) {
+            // SBC: with UNMAP set the device server may unmap instead of writing the block (as arrays do);
+            // LBPRZ tells the initiator what unmapped blocks read back as
             t.flags = 1;
         } else if (zero && bdev.supports(IoType.WRITE_ZEROES)) {
             t.flags = 2;
@@ -865,6 +881,62 @@ public final class ScsiLun {
         }
     }
 
+    /** ORWRITE(16): the data-out is ORed into the blocks, atomically against overlapping writers. */
+    private void orWrite(ScsiTask t, byte[] c) {
+        if (!protect(t, c)) {
+            return;
+        }
+        long lba = Bytes.u64(c, 2);
+        long blocks = Bytes.u32(c, 10);
+        if (!inRange(t, lba, blocks) || !transferOk(t, blocks)) {
+            return;
+        }
+        if (blocks == 0) {
+            good(t);
+            return;
+        }
+        if (bdev.readOnly() || !descriptor.writable()) {
+            fail(t, Sense.WRITE_PROTECTED);
+            return;
+        }
+        int bytes = (int) (blocks * bdev.blockSize());
+        ByteBuffer out = t.dataOut();
+        if (out == null || out.remaining() < bytes) {
+            fail(t, INVALID_FIELD_IN_INFORMATION_UNIT);
+            return;
+        }
+        t.lba = lba;
+        t.blocks = blocks;
+        t.flags = (c[1] & 0x08) != 0 ? IoChannel.FUA : 0;
+        t.step = S_OR_LOCKED;
+        if (locks.acquire(t, lba, blocks, true)) {
+            t.locked = true;
+            orRead(t);
+        }
+    }
+
+    private void orRead(ScsiTask t) {
+        t.scratch = t.scratchBuffer((int) (t.blocks * bdev.blockSize()));
+        t.step = S_OR_READ;
+        t.channel().read(t.scratch, t.lba, t.blocks, t);
+    }
+
+    private void orMerge(ScsiTask t) {
+        ByteBuffer out = t.dataOut();
+        ByteBuffer b = t.scratch;
+        int bytes = b.capacity();
+        int from = out.position();
+        int i = 0;
+        for (; i + 8 <= bytes; i += 8) {
+            b.putLong(i, b.getLong(i) | out.getLong(from + i));
+        }
+        for (; i < bytes; i++) {
+            b.put(i, (byte) (b.get(i) | out.get(from + i)));
+        }
+        t.step = S_OR_WRITE;
+        t.channel().write(b, t.lba, t.blocks, t.flags, t);
+    }
+
     private void cawRead(ScsiTask t) {
         int bytes = (int) (t.blocks * bdev.blockSize());
         t.scratch = t.scratchBuffer(bytes);
@@ -1034,6 +1106,22 @@ public final class ScsiLun {
                 }
                 t.runOnSubmitter(t);
             }
+            case S_OR_READ -> {
+                if (!status.isSuccess()) {
+                    unlock(t);
+                    failIo(t, status);
+                    return;
+                }
+                t.runOnSubmitter(t);
+            }
+            case S_OR_WRITE -> {
+                unlock(t);
+                if (status.isSuccess()) {
+                    good(t);
+                } else {
+                    failIo(t, status);
+                }
+            }
             case S_CAW_WRITE -> {
                 unlock(t);
                 if (status.isSuccess()) {
@@ -1071,6 +1159,8 @@ public final class ScsiLun {
                 case S_EMULATE -> dispatch(t, t.op, t.cdb());
                 case S_WRITE_LOCKED -> submitWrite(t);
                 case S_CAW_LOCKED -> cawRead(t);
+                case S_OR_LOCKED -> orRead(t);
+                case S_OR_READ -> orMerge(t);
                 case S_CAW_READ -> cawCompared(t);
                 case S_WS_LOCKED, S_WS_LOOP -> writeSameNext(t);
                 case S_UNMAP_LOCKED, S_UNMAP_LOOP -> unmapNext(t);
@@ -1095,7 +1185,7 @@ public final class ScsiLun {
 
     private void failIo(ScsiTask t, IoStatus status) {
         boolean reading = t.op == READ_6 || t.op == READ_10 || t.op == READ_12 || t.op == READ_16
-                || t.step == S_VERIFY_READ || t.step == S_CAW_READ;
+                || t.step == S_VERIFY_READ || t.step == S_CAW_READ || t.step == S_OR_READ;
         switch (status) {
             case MISCOMPARE -> fail(t, Sense.MISCOMPARE_DURING_VERIFY);
             case NO_SPACE -> fail(t, Sense.SPACE_ALLOCATION_FAILED);

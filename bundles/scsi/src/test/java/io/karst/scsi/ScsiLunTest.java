@@ -223,10 +223,30 @@ class ScsiLunTest {
         for (int i = 0; i < 1000; i++) {
             assertThat(Arrays.copyOfRange(back, i * BS, (i + 1) * BS)).isEqualTo(block);
         }
-        // WRITE SAME with UNMAP and zero data unmaps; 0 blocks is refused (WSNZ)
+        // WRITE SAME with UNMAP unmaps (LBPRZ: reads back zero)
         assertThat(run(a, new byte[BS], 0x41, 0x08, 0, 0, 0, 100, 0, 0, 10, 0).await()).isEqualTo(ScsiStatus.GOOD);
         assertThat(run(a, null, 0x28, 0, 0, 0, 0, 100, 0, 0, 10, 0).data()).containsOnly(0);
-        assertThat(run(a, block, 0x41, 0, 0, 0, 0, 100, 0, 0, 0, 0).sense).isEqualTo(Sense.INVALID_FIELD_IN_CDB);
+        // 0 blocks: to the end of the medium
+        assertThat(run(a, block, 0x41, 0, 0, 0, 0x07, 0xF0, 0, 0, 0, 0).await()).isEqualTo(ScsiStatus.GOOD);
+        byte[] tail = run(a, null, 0x28, 0, 0, 0, 0x07, 0xF0, 0, 0, 16, 0).data();
+        for (int i = 0; i < 16; i++) {
+            assertThat(Arrays.copyOfRange(tail, i * BS, (i + 1) * BS)).isEqualTo(block);
+        }
+    }
+
+    @Test
+    void orWriteOrsTheDataIntoTheBlocks() {
+        byte[] a5 = new byte[2 * BS];
+        Arrays.fill(a5, (byte) 0xA5);
+        run(a, a5, 0x2A, 0, 0, 0, 0, 70, 0, 0, 2, 0);
+        byte[] x5a = new byte[2 * BS];
+        Arrays.fill(x5a, (byte) 0x5A);
+        assertThat(run(a, x5a, 0x8B, 0, 0, 0, 0, 0, 0, 0, 0, 70, 0, 0, 0, 2, 0, 0).await())
+                .isEqualTo(ScsiStatus.GOOD);
+        assertThat(run(a, null, 0x28, 0, 0, 0, 0, 70, 0, 0, 2, 0).data()).containsOnly((byte) 0xFF);
+        assertThat(run(a, x5a, 0x8B, 0x20, 0, 0, 0, 0, 0, 0, 0, 70, 0, 0, 0, 2, 0, 0).sense)
+                .isEqualTo(Sense.INVALID_FIELD_IN_CDB); // ORPROTECT
+        assertThat(lun.lockCount()).isZero();
     }
 
     @Test
