@@ -82,7 +82,7 @@ run() {  # target workload rep
     echo "$a $b $s0 $s1" > "$OUT/$t/$wl.$rep.cpu" ) &
   local sampler=$!
   local line
-  line=$(OUTDIR="$OUT/$t/$wl.$rep" WORKLOADS=$wl PREFILL=0 "${FPIN[@]}" "$BENCH/bench-iscsi.sh" "$portal" "$iqn" "$lun" 2>>"$OUT/$t.err")
+  line=$(OUTDIR="$OUT/$t/$wl.$rep" REPS=1 WORKLOADS=$wl PREFILL=0 "${FPIN[@]}" "$BENCH/bench-iscsi.sh" "$portal" "$iqn" "$lun" 2>>"$OUT/$t.err")
   wait "$sampler"
   read -r a b s0 s1 < "$OUT/$t/$wl.$rep.cpu"
   local cpu
@@ -92,7 +92,7 @@ run() {  # target workload rep
 for t in tgt karst; do
   log "prefill $t"
   if [ $t = tgt ]; then p=127.0.0.1:$TGT_PORT; i=$TGT_IQN; l=1; else p=127.0.0.1:$KARST_PORT; i=$KARST_IQN; l=0; fi
-  RUNTIME=1 WORKLOADS=seqwrite1m_qd8 PREFILL=1 "$BENCH/bench-iscsi.sh" "$p" "$i" "$l" > /dev/null 2>>"$OUT/$t.err"
+  RUNTIME=1 REPS=1 WORKLOADS=seqwrite1m_qd8 PREFILL=1 "$BENCH/bench-iscsi.sh" "$p" "$i" "$l" > /dev/null 2>>"$OUT/$t.err"
 done
 echo "# load before: $(uptime)" > "$OUT/results.raw.meta"
 for rep in $(seq 1 "$REPS"); do

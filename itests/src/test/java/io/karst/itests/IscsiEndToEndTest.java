@@ -175,6 +175,21 @@ class IscsiEndToEndTest {
         assertFalse(gone.output().contains("Lun:2"), gone.output());
         assertTrue(gone.output().contains("Lun:0"), gone.output());
         karst.shell("iscsi:lun-remove malloc0 2");
+        // the same through SPDK's JSON-RPC methods
+        karst.shell("bdev:create malloc Ram2 16M");
+        KarstInstance.Result add = karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "iscsi_target_node_add_lun",
+                "name=" + IQN, "bdev_name=Ram2", "lun_id=3").requireSuccess();
+        KarstInstance.Result nodes = karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "iscsi_get_target_nodes")
+                .requireSuccess();
+        assertTrue(nodes.output().contains("\"bdev_name\": \"Ram2\"") || nodes.output().contains("\"bdev_name\":\"Ram2\""),
+                add.output() + nodes.output());
+        Run withRam2 = run("iscsi-ls", "-s", "iscsi://alice%alicesecret12@" + portal);
+        assertTrue(withRam2.output().contains("Lun:3"), withRam2.output());
+        karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "iscsi_target_node_remove_lun", "name=" + IQN, "lun_id=3")
+                .requireSuccess();
+        KarstInstance.Result bad = karst.karst(KarstInstance.COMMAND_TIMEOUT, "rpc", "iscsi_target_node_remove_lun",
+                "name=" + IQN, "lun_id=3");
+        assertNotEquals(0, bad.exitCode(), bad.output());
     }
 
     /**
