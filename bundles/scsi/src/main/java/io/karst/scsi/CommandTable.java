@@ -61,10 +61,10 @@ final class CommandTable {
         l.add(cmd(SYNCHRONIZE_CACHE_16, -1, 0x06, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF, 0x1F, 0x07));
         l.add(cmd(WRITE_SAME_16, -1, lun.thinProvisioned() ? 0xF9 : 0xF1, FF, FF, FF, FF, FF, FF, FF, FF, FF, FF,
                 FF, FF, 0x1F, 0x07));
-        l.add(cmd(SERVICE_ACTION_IN_16, SAI_READ_CAPACITY_16, SAI_READ_CAPACITY_16, 0, 0, 0, 0, 0, 0, 0, 0, 0, FF,
+        l.add(cmd(SERVICE_ACTION_IN_16, SAI_READ_CAPACITY_16, SAI_READ_CAPACITY_16, 0, 0, 0, 0, 0, 0, 0, 0, FF,
                 FF, FF, FF, 0, 0x07));
         l.add(cmd(SERVICE_ACTION_IN_16, SAI_GET_LBA_STATUS, SAI_GET_LBA_STATUS, FF, FF, FF, FF, FF, FF, FF, FF,
-                FF, FF, FF, FF, 0, 0x07));
+                FF, FF, FF, FF, 0x07));
         l.add(cmd(REPORT_LUNS, -1, 0, FF, 0, 0, 0, 0, FF, FF, FF, FF, 0, 0x07));
         l.add(cmd(MAINTENANCE_IN, MI_REPORT_TARGET_PORT_GROUPS, 0xE0 | MI_REPORT_TARGET_PORT_GROUPS, 0, 0, 0, 0, 0,
                 FF, FF, FF, FF, 0, 0x07));
@@ -78,11 +78,14 @@ final class CommandTable {
     }
 
     private static Command cmd(int opcode, int sa, int... rest) {
-        byte[] u = new byte[rest.length + 1];
+        // the usage data is exactly as long as the CDB; its last byte is the CONTROL byte's mask
+        int length = Opcodes.cdbLength(opcode);
+        byte[] u = new byte[length];
         u[0] = (byte) opcode;
-        for (int i = 0; i < rest.length; i++) {
+        for (int i = 0; i < Math.min(rest.length - 1, length - 2); i++) {
             u[i + 1] = (byte) rest[i];
         }
+        u[length - 1] = (byte) rest[rest.length - 1];
         return new Command(opcode, sa, u);
     }
 
@@ -131,7 +134,8 @@ final class CommandTable {
                 }
                 if ((options == 1 && opKnownWithSa) || (options == 2 && found == null && !opKnownWithSa
                         && isKnownWithoutSa(all, reqOp))) {
-                    lun.fail(t, Sense.INVALID_FIELD_IN_CDB);
+                    // the REPORTING OPTIONS field does not fit the operation code: point at it
+                    lun.fail(t, Sense.INVALID_FIELD_IN_CDB.withFieldPointer(true, 2, 2));
                     return;
                 }
                 int usageLen = found == null ? 0 : found.usage().length;
@@ -146,7 +150,7 @@ final class CommandTable {
                 }
             }
             default -> {
-                lun.fail(t, Sense.INVALID_FIELD_IN_CDB);
+                lun.fail(t, Sense.INVALID_FIELD_IN_CDB.withFieldPointer(true, 2, 2));
                 return;
             }
         }

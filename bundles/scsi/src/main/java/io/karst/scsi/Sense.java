@@ -60,13 +60,18 @@ public final class Sense {
     private final int ascq;
     private final boolean infoValid;
     private final long information;
+    private final int senseKeySpecific; // SKSV and 3 bytes, or 0
     private final byte[] fixed;
 
     public Sense(int key, int asc, int ascq) {
-        this(key, asc, ascq, false, 0);
+        this(key, asc, ascq, false, 0, 0);
     }
 
     private Sense(int key, int asc, int ascq, boolean infoValid, long information) {
+        this(key, asc, ascq, infoValid, information, 0);
+    }
+
+    private Sense(int key, int asc, int ascq, boolean infoValid, long information, int senseKeySpecific) {
         if (key < 0 || key > 0xF || asc < 0 || asc > 0xFF || ascq < 0 || ascq > 0xFF) {
             throw new IllegalArgumentException("sense out of range");
         }
@@ -75,12 +80,22 @@ public final class Sense {
         this.ascq = ascq;
         this.infoValid = infoValid;
         this.information = information;
+        this.senseKeySpecific = senseKeySpecific;
         this.fixed = encodeFixed();
     }
 
     /** The same sense with the INFORMATION field set (VALID bit). */
     public Sense withInformation(long info) {
-        return new Sense(key, asc, ascq, true, info);
+        return new Sense(key, asc, ascq, true, info, senseKeySpecific);
+    }
+
+    /**
+     * The same sense with a field pointer (sense-key specific, SKSV): which byte (and bit, or -1 for the whole byte)
+     * of the CDB ({@code inCdb}) or of the parameter list is wrong.
+     */
+    public Sense withFieldPointer(boolean inCdb, int byteIndex, int bit) {
+        int v = 0x800000 | (inCdb ? 0x400000 : 0) | (bit >= 0 ? 0x080000 | (bit & 7) << 16 : 0) | (byteIndex & 0xFFFF);
+        return new Sense(key, asc, ascq, infoValid, information, v);
     }
 
     public int key() {
@@ -121,24 +136,39 @@ public final class Sense {
         b[7] = (byte) (FIXED_LENGTH - 8);
         b[12] = (byte) asc;
         b[13] = (byte) ascq;
+        if (senseKeySpecific != 0) {
+            b[15] = (byte) (senseKeySpecific >>> 16);
+            b[16] = (byte) (senseKeySpecific >>> 8);
+            b[17] = (byte) senseKeySpecific;
+        }
         return b;
     }
 
     /** Descriptor format (response code 0x72), with an information descriptor when the field is set. */
     public byte[] descriptorFormat() {
-        byte[] b = new byte[infoValid ? 20 : 8];
+        int len = 8 + (infoValid ? 12 : 0) + (senseKeySpecific != 0 ? 8 : 0);
+        byte[] b = new byte[len];
         b[0] = 0x72;
         b[1] = (byte) key;
         b[2] = (byte) asc;
         b[3] = (byte) ascq;
+        b[7] = (byte) (len - 8);
+        int at = 8;
         if (infoValid) {
-            b[7] = 12;
-            b[8] = 0x00; // information descriptor
-            b[9] = 0x0A;
-            b[10] = (byte) 0x80; // VALID
+            b[at] = 0x00; // information descriptor
+            b[at + 1] = 0x0A;
+            b[at + 2] = (byte) 0x80; // VALID
             for (int i = 0; i < 8; i++) {
-                b[12 + i] = (byte) (information >>> (56 - 8 * i));
+                b[at + 4 + i] = (byte) (information >>> (56 - 8 * i));
             }
+            at += 12;
+        }
+        if (senseKeySpecific != 0) {
+            b[at] = 0x02; // sense key specific descriptor
+            b[at + 1] = 0x06;
+            b[at + 4] = (byte) (senseKeySpecific >>> 16);
+            b[at + 5] = (byte) (senseKeySpecific >>> 8);
+            b[at + 6] = (byte) senseKeySpecific;
         }
         return b;
     }

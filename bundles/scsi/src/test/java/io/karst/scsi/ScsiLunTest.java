@@ -388,6 +388,13 @@ class ScsiLunTest {
                 .isEqualTo(Sense.INVALID_FIELD_IN_CDB);
         byte[] sa = run(a, null, 0xA3, 0x0C, 2, 0x9E, 0, 0x10, 0, 0, 0xFF, 0xFF, 0, 0).data();
         assertThat(sa[1] & 0x07).isEqualTo(3);
+        assertThat(ByteBuffer.wrap(sa).getShort(2)).isEqualTo((short) 16); // usage data as long as the CDB
+        assertThat(sa[4]).isEqualTo((byte) 0x9E);
+        // every command's usage data is as long as its CDB and starts with the operation code
+        for (CommandTable.Command c : CommandTable.commands(lun)) {
+            assertThat(c.usage()).hasSize(Opcodes.cdbLength(c.opcode()));
+            assertThat(c.usage()[0]).isEqualTo((byte) c.opcode());
+        }
     }
 
     @Test
