@@ -16,7 +16,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -132,6 +134,11 @@ public final class NbdEngine implements SessionHost {
                         NbdSession.create(NbdEngine.this, ch);
                     }
                 });
+        if (epoll) {
+            // level-triggered: a read that does not fill the buffer ends the read loop, instead of one more read()
+            // that only finds EAGAIN (what edge-triggered mode needs on every wakeup)
+            b.childOption(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED);
+        }
         try {
             listener = b.bind(new InetSocketAddress(settings.bindAddress(), settings.port())).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
