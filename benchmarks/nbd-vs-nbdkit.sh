@@ -3,7 +3,9 @@
 # fio's nbd engine over libnbd) against `nbdkit memory 1G` and a 1 GiB malloc bdev exported by Karst. Both servers
 # run for the whole run; each workload is measured on one and then at once on the other (the order alternates per
 # round), so that every pair shares the machine's load of the moment. Prints per workload the median IOPS of
-# each, the median of the per-round ratios Karst/nbdkit, and every round.
+# each, the median of the per-round ratios Karst/nbdkit, and every round; then the server CPU time per I/O of each
+# (user+system of the whole server process over the run, ramp included, divided by IOPS x (RUNTIME+RAMP)), which a
+# shared machine's load disturbs far less than IOPS.
 #
 # usage: benchmarks/nbd-vs-nbdkit.sh KARST_HOME     (an unpacked distribution, e.g. karaf-assembly/target/assembly)
 # env:   PIN=split|same|none (split: servers on CPU 1, fio on CPU 0; same: all on CPU 0), ROUNDS=3, RUNTIME=8,
@@ -21,6 +23,7 @@ case $PIN in
   same)  SRV=0; CLI=0;;
   *) echo "PIN must be none, split or same" >&2; exit 2;;
 esac
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of all threads, in clock ticks
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 fio_side() {  # $1 = port, $2 = export, $3 = workloads, $4 = outdir, $5 = prefill
   if [ -n "$CLI" ]; then
@@ -54,8 +57,11 @@ for r in $(seq 1 "$ROUNDS"); do
   for w in $WORKLOADS; do
     if [ $((r % 2)) = 1 ]; then order="nbdkit karst"; else order="karst nbdkit"; fi
     for side in $order; do
+      if [ "$side" = nbdkit ]; then pid=$NBDKIT_PID; else pid=$KPID; fi
+      c0=$(cpu_ticks "$pid")
       if [ "$side" = nbdkit ]; then fio_side "$NPORT" "" "$w" "$OUT/nbdkit.$r" 0; else fio_side "$KPORT" bench "$w" "$OUT/karst.$r" 0; fi \
         >> "$OUT/$side.$r.txt"
+      echo $(( $(cpu_ticks "$pid") - c0 )) > "$OUT/$side.$r/$w.cputicks"
     done
   done
 done
@@ -74,4 +80,15 @@ for w in workloads:
     ratios = [b / a for a, b in zip(n, k)]
     rounds_text = "  ".join(f"{a:.0f}/{b:.0f}={c:.2f}" for a, b, c in zip(n, k, ratios))
     print(f"{w:18} {statistics.median(n):12.0f} {statistics.median(k):12.0f} {statistics.median(ratios):12.2f}   {rounds_text}")
+hz = os.sysconf("SC_CLK_TCK")
+seconds = float(os.environ.get("RUNTIME", "8")) + float(os.environ.get("RAMP", "2"))
+def cpu_us(side, w, r):
+    ticks = int(open(os.path.join(out, f"{side}.{r}", f"{w}.cputicks")).read())
+    return ticks / hz * 1e6 / (iops(side, w, r) * seconds)
+print()
+print(f"{'server CPU/I/O':18} {'nbdkit us':>12} {'Karst us':>12} {'nbdkit/Karst':>12}   (median; >1: Karst uses less CPU per I/O)")
+for w in workloads:
+    n = statistics.median(cpu_us("nbdkit", w, r) for r in range(1, rounds + 1))
+    k = statistics.median(cpu_us("karst", w, r) for r in range(1, rounds + 1))
+    print(f"{w:18} {n:12.1f} {k:12.1f} {n / k:12.2f}")
 PY
