@@ -60,8 +60,9 @@ public class TcmurTest extends KarstContainerTestSupport {
             Path handlers = Files.createTempDirectory("karst-itest-handlers");
             Path work = Files.createTempDirectory("karst-itest-tcmur");
             String version = System.getProperty("karst.version");
-            Path jar = Path.of(System.getProperty("maven.repo.local"), "io", "karst", "handler-file", version,
-                    "handler-file-" + version + ".jar");
+            // the handler bundle as the distribution carries it in system/ (a fresh clone's `mvn verify` installs
+            // nothing into the local Maven repository); resolved against karaf.home inside the container
+            String jar = "system/io/karst/handler-file/" + version + "/handler-file-" + version + ".jar";
             return new Option[] {
                 // only a directory of the test's own: the handlers it drops there are the native ones
                 editConfigurationFilePut("etc/io.karst.tcmur.cfg", "handler.dirs", handlers.toString()),
@@ -69,7 +70,7 @@ public class TcmurTest extends KarstContainerTestSupport {
                 editConfigurationFilePut("etc/system.properties", "karst.itest.handlers", handlers.toString()),
                 editConfigurationFilePut("etc/system.properties", "karst.iscsi.port", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/system.properties", "karst.itest.work", work.toString()),
-                editConfigurationFilePut("etc/system.properties", "karst.itest.handler.file.jar", jar.toString()),
+                editConfigurationFilePut("etc/system.properties", "karst.itest.handler.file.jar", jar),
             };
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -187,7 +188,8 @@ public class TcmurTest extends KarstContainerTestSupport {
     @Test
     public void aJavaHandlerBundleIsHotDeployedRemovedAndUpdatedUnderAnOpenDevice() throws Exception {
         Path deploy = Path.of(System.getProperty("karaf.base"), "deploy");
-        Path jar = Path.of(System.getProperty("karst.itest.handler.file.jar"));
+        Path jar = Path.of(System.getProperty("karaf.home")).resolve(System.getProperty("karst.itest.handler.file.jar"));
+        assertTrue("the distribution carries the handler bundle: " + jar, Files.isRegularFile(jar));
         Path work = Path.of(System.getProperty("karst.itest.work"));
         Path deployed = deploy.resolve("handler-file.jar");
 
