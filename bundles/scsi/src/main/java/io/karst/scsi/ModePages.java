@@ -63,7 +63,7 @@ final class ModePages {
                 Bytes.put32(block, 4, b.blockSize() & 0xFFFFFF);
             }
         }
-        int devSpecific = 0x10 | (b.readOnly() || !lun.descriptor().writable() ? 0x80 : 0); // DPOFUA, WP
+        int devSpecific = 0x10 | (lun.writeProtected() ? 0x80 : 0); // DPOFUA, WP
         byte[] body = pages.toByteArray();
         byte[] d;
         if (ten) {

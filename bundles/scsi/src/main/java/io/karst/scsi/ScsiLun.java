@@ -488,6 +488,20 @@ public final class ScsiLun {
         return true;
     }
 
+    /** Whether the medium is write-protected for this LUN: a read-only bdev or a read-only descriptor. */
+    boolean writeProtected() {
+        return bdev.readOnly() || !descriptor.writable();
+    }
+
+    /** Fails the task with WRITE PROTECTED unless the medium can be written. */
+    private boolean writable(ScsiTask t) {
+        if (writeProtected()) {
+            fail(t, Sense.WRITE_PROTECTED);
+            return false;
+        }
+        return true;
+    }
+
     private boolean inRange(ScsiTask t, long lba, long blocks) {
         long count = bdev.blockCount();
         if (lba < 0 || blocks < 0 || lba > count || blocks > count - lba) {
@@ -528,8 +542,7 @@ public final class ScsiLun {
             good(t);
             return;
         }
-        if (bdev.readOnly() || !descriptor.writable()) {
-            fail(t, Sense.WRITE_PROTECTED);
+        if (!writable(t)) {
             return;
         }
         long bytes = blocks * bdev.blockSize();
@@ -678,8 +691,7 @@ public final class ScsiLun {
             fail(t, Sense.INVALID_FIELD_IN_CDB);
             return;
         }
-        if (bdev.readOnly() || !descriptor.writable()) {
-            fail(t, Sense.WRITE_PROTECTED);
+        if (!writable(t)) {
             return;
         }
         int bs = bdev.blockSize();
@@ -807,8 +819,7 @@ public final class ScsiLun {
             good(t);
             return;
         }
-        if (bdev.readOnly() || !descriptor.writable()) {
-            fail(t, Sense.WRITE_PROTECTED);
+        if (!writable(t)) {
             return;
         }
         t.aux = ByteBuffer.wrap(p, 8, descLength).slice();
@@ -861,8 +872,7 @@ public final class ScsiLun {
             fail(t, Sense.INVALID_FIELD_IN_CDB);
             return;
         }
-        if (bdev.readOnly() || !descriptor.writable()) {
-            fail(t, Sense.WRITE_PROTECTED);
+        if (!writable(t)) {
             return;
         }
         int bytes = blocks * bdev.blockSize();
@@ -895,8 +905,7 @@ public final class ScsiLun {
             good(t);
             return;
         }
-        if (bdev.readOnly() || !descriptor.writable()) {
-            fail(t, Sense.WRITE_PROTECTED);
+        if (!writable(t)) {
             return;
         }
         int bytes = (int) (blocks * bdev.blockSize());
